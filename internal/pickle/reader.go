@@ -1,0 +1,286 @@
+package pickle
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// FrameMode selects how FRAME boundaries are honoured, mirroring the two ways
+// CPython's C unpickler reads.
+type FrameMode int
+
+const (
+	// FrameLinear is pickle.loads(bytes) (and small files read through a
+	// peekable buffer): frame boundaries are ignored, opcodes are read
+	// linearly. A FRAME whose length exceeds the remaining data fails.
+	FrameLinear FrameMode = iota
+	// FrameExact is a file object without peek (io.BytesIO, as torch.load
+	// uses for data.pkl): the frame is read into its own buffer; an opcode
+	// that needs bytes past the frame end drops the rest of the frame and
+	// reads from the file after it.
+	FrameExact
+)
+
+// errTruncated mirrors CPython's "pickle data was truncated".
+var errTruncated = errors.New("pickle data was truncated")
+
+const readerBuf = 64 << 10
+
+// reader is a bounded, buffered, position-tracking reader over an
+// io.ReaderAt. It never allocates by a length read from the stream: large
+// payloads are skipped, not copied.
+type reader struct {
+	src    io.ReaderAt
+	pos    int64 // absolute offset of the next byte
+	end    int64 // absolute end of the stream
+	buf    []byte
+	bufOff int64 // absolute offset of buf[0]
+	ioErr  error // a real read error (not EOF)
+
+	mode     FrameMode
+	frameEnd int64 // FrameExact: end of the current frame buffer, -1 if none
+	drops    int   // FrameExact: how many times leftover frame bytes were dropped
+}
+
+func newReader(src io.ReaderAt, start, end int64, mode FrameMode) *reader {
+	return &reader{src: src, pos: start, end: end, bufOff: start, mode: mode, frameEnd: -1}
+}
+
+func (r *reader) remaining() int64 { return r.end - r.pos }
+
+// fill makes buf cover r.pos (and up to readerBuf bytes after it).
+func (r *reader) fill() error {
+	if r.pos >= r.end {
+		return io.EOF
+	}
+	n := int64(readerBuf)
+	if rem := r.end - r.pos; rem < n {
+		n = rem
+	}
+	if cap(r.buf) < int(n) {
+		r.buf = make([]byte, readerBuf)
+	}
+	r.buf = r.buf[:n]
+	got, err := r.src.ReadAt(r.buf, r.pos)
+	r.buf = r.buf[:got]
+	r.bufOff = r.pos
+	if got == 0 {
+		if err != nil && err != io.EOF {
+			r.ioErr = err
+			return err
+		}
+		return io.EOF
+	}
+	return nil
+}
+
+// avail returns how many bytes at r.pos are already buffered.
+func (r *reader) avail() int {
+	i := r.pos - r.bufOff
+	if i < 0 || i >= int64(len(r.buf)) {
+		return 0
+	}
+	return len(r.buf) - int(i)
+}
+
+// prepare applies FrameExact semantics before a read of n bytes: if the read
+// would run past the current frame buffer, the rest of the frame is dropped.
+// It reports whether that happened (a straddle).
+func (r *reader) prepare(n int64) bool {
+	if r.mode != FrameExact || r.frameEnd < 0 {
+		return false
+	}
+	if r.pos+n <= r.frameEnd {
+		return false
+	}
+	dropped := r.pos < r.frameEnd
+	r.pos = r.frameEnd
+	r.frameEnd = -1
+	if dropped {
+		r.drops++
+	}
+	return dropped
+}
+
+func (r *reader) readByte() (byte, error) {
+	r.prepare(1)
+	if r.avail() == 0 {
+		if err := r.fill(); err != nil {
+			return 0, r.eof(err)
+		}
+	}
+	b := r.buf[r.pos-r.bufOff]
+	r.pos++
+	return b, nil
+}
+
+func (r *reader) eof(err error) error {
+	if err == io.EOF {
+		return errTruncated
+	}
+	return err
+}
+
+// read returns the next n bytes (n must be small, <= readerBuf). The slice
+// is valid until the next read.
+func (r *reader) read(n int) ([]byte, error) {
+	r.prepare(int64(n))
+	if int64(n) > r.remaining() {
+		return nil, errTruncated
+	}
+	if r.avail() < n {
+		if err := r.fill(); err != nil {
+			return nil, r.eof(err)
+		}
+		if r.avail() < n {
+			return nil, errTruncated
+		}
+	}
+	i := r.pos - r.bufOff
+	r.pos += int64(n)
+	return r.buf[i : i+int64(n)], nil
+}
+
+// readInto copies the next len(p) bytes into p.
+func (r *reader) readInto(p []byte) error {
+	r.prepare(int64(len(p)))
+	if int64(len(p)) > r.remaining() {
+		return errTruncated
+	}
+	for len(p) > 0 {
+		if r.avail() == 0 {
+			if err := r.fill(); err != nil {
+				return r.eof(err)
+			}
+		}
+		i := r.pos - r.bufOff
+		c := copy(p, r.buf[i:])
+		p = p[c:]
+		r.pos += int64(c)
+	}
+	return nil
+}
+
+// skip advances past n bytes without reading them, after checking they exist.
+func (r *reader) skip(n int64) error {
+	r.prepare(n)
+	if n < 0 || n > r.remaining() {
+		return errTruncated
+	}
+	r.pos += n
+	return nil
+}
+
+// claim checks that n payload bytes exist at r.pos (after FrameExact
+// adjustment) and returns their absolute offset without reading them.
+func (r *reader) claim(n int64) (int64, error) {
+	r.prepare(n)
+	if n < 0 || n > r.remaining() {
+		return 0, errTruncated
+	}
+	off := r.pos
+	r.pos += n
+	return off, nil
+}
+
+// readLine returns the bytes up to and including the next '\n', as CPython's
+// _Unpickler_Readline does (a line without '\n' before the end of data is an
+// error). At most max bytes are kept; longer lines are consumed, the kept
+// prefix is returned and long is set.
+func (r *reader) readLine(max int) (line []byte, long bool, err error) {
+	if r.mode == FrameExact && r.frameEnd >= 0 {
+		// Search only the frame buffer; a line not ending inside it is read
+		// from the file after the frame.
+		if nl := r.indexNL(r.frameEnd); nl < 0 {
+			if r.pos < r.frameEnd {
+				r.drops++
+			}
+			r.pos = r.frameEnd
+			r.frameEnd = -1
+		}
+	}
+	var out []byte
+	for {
+		if r.avail() == 0 {
+			if err := r.fill(); err != nil {
+				return nil, false, fmt.Errorf("no newline found when reading a text argument: %w", r.eof(err))
+			}
+		}
+		i := r.pos - r.bufOff
+		chunk := r.buf[i:]
+		n := indexByte(chunk, '\n')
+		take := chunk
+		if n >= 0 {
+			take = chunk[:n+1]
+		}
+		if room := max - len(out); room > 0 {
+			if len(take) <= room {
+				out = append(out, take...)
+			} else {
+				out = append(out, take[:room]...)
+				long = true
+			}
+		} else {
+			long = true
+		}
+		r.pos += int64(len(take))
+		if n >= 0 {
+			return out, long, nil
+		}
+	}
+}
+
+// indexNL returns the absolute offset of the next '\n' before limit, or -1.
+func (r *reader) indexNL(limit int64) int64 {
+	pos := r.pos
+	for pos < limit {
+		if !(pos >= r.bufOff && pos < r.bufOff+int64(len(r.buf))) {
+			save := r.pos
+			r.pos = pos
+			err := r.fill()
+			r.pos = save
+			if err != nil {
+				return -1
+			}
+		}
+		i := pos - r.bufOff
+		chunk := r.buf[i:]
+		if rem := limit - pos; int64(len(chunk)) > rem {
+			chunk = chunk[:rem]
+		}
+		if n := indexByte(chunk, '\n'); n >= 0 {
+			return pos + int64(n)
+		}
+		pos += int64(len(chunk))
+	}
+	return -1
+}
+
+// startFrame applies a FRAME of length n whose data starts at r.pos.
+func (r *reader) startFrame(n int64) error {
+	if r.mode == FrameExact {
+		if r.frameEnd >= 0 && r.pos+n <= r.frameEnd {
+			return nil // already buffered: CPython just rewinds
+		}
+		if r.frameEnd >= 0 {
+			if r.pos < r.frameEnd {
+				r.drops++
+			}
+			r.pos = r.frameEnd
+		}
+		r.frameEnd = -1
+		if n > r.remaining() {
+			return errTruncated
+		}
+		r.frameEnd = r.pos + n
+		return nil
+	}
+	if n > r.remaining() {
+		return errTruncated
+	}
+	return nil
+}
+
+func indexByte(b []byte, c byte) int { return bytes.IndexByte(b, c) }
