@@ -40,9 +40,9 @@ const (
 // stream being analysed.
 type Event struct {
 	Kind   EventKind
-	Op     byte   // opcode that caused it
-	Off    int64  // offset of that opcode
-	Index  int    // pickle number within the stream
+	Op     byte  // opcode that caused it
+	Off    int64 // offset of that opcode
+	Index  int   // pickle number within the stream
 	Global *Global
 	Call   *Call
 	Target Value

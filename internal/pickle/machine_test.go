@@ -267,7 +267,7 @@ func TestFrameDivergence(t *testing.T) {
 }
 
 func TestFrameTooLong(t *testing.T) {
-	p := pklasm.New().Proto(4).Frame(1 << 40).Global("os", "system").Stop().Bytes()
+	p := pklasm.New().Proto(4).Frame(1<<40).Global("os", "system").Stop().Bytes()
 	tr, _, err := run(t, p, Config{})
 	if err == nil || len(tr.imports()) != 0 {
 		t.Fatalf("err=%v imports=%v", err, tr.imports())
