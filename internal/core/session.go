@@ -24,6 +24,9 @@ type Blob struct {
 	// Role tells a handler how the container uses this stream, e.g.
 	// RoleTorchStorage for a tensor blob under data/ that is never unpickled.
 	Role string
+	// Quiet blobs are probed, not expected to be models: when no handler
+	// recognises them nothing is recorded (no skip entry).
+	Quiet bool
 }
 
 // Roles a container can assign to a member.
@@ -55,6 +58,7 @@ type Limits struct {
 	MaxMembers      int   // members per archive
 	MaxStringBytes  int   // bytes kept from one text-opcode argument line
 	MaxNestedPickle int64 // bytes of one nested pickle literal to scan
+	MaxDecompressed int64 // decompressed bytes of one archive member
 }
 
 // DefaultLimits are the built-in budgets.
@@ -67,6 +71,7 @@ func DefaultLimits() Limits {
 		MaxMembers:      100_000,
 		MaxStringBytes:  64 << 20,
 		MaxNestedPickle: 256 << 20,
+		MaxDecompressed: 4 << 30,
 	}
 }
 

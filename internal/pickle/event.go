@@ -34,6 +34,9 @@ const (
 	EvTrailing
 	// EvNote: something worth a note that is not an error (Detail).
 	EvNote
+	// EvJoblibArray: BUILD of a joblib NumpyArrayWrapper; joblib.load reads
+	// raw array data after it, pickle.load reads opcodes.
+	EvJoblibArray
 )
 
 // Event is one fact reported to an Observer. Offsets are absolute within the

@@ -21,6 +21,9 @@ type Config struct {
 	// writes after each NumpyArrayWrapper (and read the inline pickle of
 	// object arrays), as joblib's NumpyUnpickler does.
 	Joblib bool
+	// Interrupt, when set, is polled every few thousand opcodes; a non-nil
+	// error stops the run (time budgets, cancellation).
+	Interrupt func() error
 }
 
 // DefaultConfig returns the built-in budgets.
@@ -35,6 +38,7 @@ type Result struct {
 	End       int64 // offset where analysis stopped
 	Straddled bool  // some opcode crossed a FRAME boundary
 	Trailing  bool  // bytes after the last pickle were not a pickle
+	FrameErr  bool  // the stream failed on a FRAME (its length runs past the data)
 	Values    []Value
 }
 
@@ -123,6 +127,10 @@ func Run(src io.ReaderAt, start, end int64, cfg Config, obs Observer) (Result, e
 	}
 	m := &machine{r: newReader(src, start, end, cfg.Mode), src: src, cfg: cfg, obs: obs, frameAt: -1}
 	err := m.runStream()
+	var pe *ParseError
+	if errors.As(err, &pe) && pe.Op == opFrame {
+		m.res.FrameErr = true
+	}
 	m.flushEmbedded()
 	m.res.Ops = m.ops
 	m.res.End = m.r.pos
@@ -202,7 +210,15 @@ func (m *machine) runOne() (Value, error) {
 		if m.ops >= m.cfg.MaxOps {
 			return nil, &BudgetError{Budget: "max_opcodes", Limit: m.cfg.MaxOps, Off: r.pos}
 		}
-		r.prepare(1)
+		if m.ops&0x3fff == 0 && m.cfg.Interrupt != nil {
+			if err := m.cfg.Interrupt(); err != nil {
+				return nil, err
+			}
+		}
+		if err := r.prepare(1); err != nil {
+			m.opOff, m.op = r.pos, 0
+			return nil, m.fail(err)
+		}
 		m.opOff = r.pos
 		op, err := r.readByte()
 		if err != nil {
@@ -385,8 +401,9 @@ func (m *machine) readLine() ([]byte, bool, error) {
 // large ones keep their head and absolute offset.
 func (m *machine) payload(n int64) (data, head []byte, off int64, err error) {
 	if n <= inlineLimit {
-		off = m.r.pos
-		m.r.prepare(n)
+		if err := m.r.prepare(n); err != nil {
+			return nil, nil, 0, err
+		}
 		off = m.r.pos
 		buf := make([]byte, n)
 		if err := m.r.readInto(buf); err != nil {

@@ -202,6 +202,9 @@ func (m *machine) build() error {
 		if g, ok := x.Func.(*Global); ok && g.Name == "dtype" {
 			x.State = state
 		}
+		if isJoblibWrapper(x) {
+			m.emit(&Event{Kind: EvJoblibArray, Op: opBuild, Off: m.opOff, Target: x})
+		}
 		if m.cfg.Joblib && isJoblibWrapper(x) {
 			// The array data is read after the BUILD opcode itself.
 			m.pending = append(m.pending, func() error {

@@ -101,6 +101,10 @@ func evalPure(c *Call, cfg Config) Value {
 	return &Bytes{Data: out, Len: int64(len(out)), Off: -1, From: c}
 }
 
+// BytesOf returns the full content of a literal str/bytes or of bytes a
+// pure decoder produced, or false when it is not statically known.
+func BytesOf(v Value) ([]byte, bool) { return literalBytes(v) }
+
 // literalBytes returns the full content of a literal str or bytes (re-read
 // from its source when only the head is held), or of a decoded value.
 func literalBytes(v Value) ([]byte, bool) {

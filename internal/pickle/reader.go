@@ -21,6 +21,17 @@ const (
 	// that needs bytes past the frame end drops the rest of the frame and
 	// reads from the file after it.
 	FrameExact
+	// FramePython is pickle._Unpickler, the pure-Python unpickler that
+	// joblib.load uses: a FRAME reads up to its length (fewer bytes when the
+	// data ends first); a read that starts inside a frame must end inside it
+	// ("pickle exhausted before end of frame"); a read at the frame end
+	// continues from the file; a FRAME inside an unfinished frame is an error.
+	FramePython
+)
+
+var (
+	errFrameExhausted = errors.New("pickle exhausted before end of frame")
+	errFrameNested    = errors.New("beginning of a new frame before end of current frame")
 )
 
 // errTruncated mirrors CPython's "pickle data was truncated".
@@ -85,27 +96,40 @@ func (r *reader) avail() int {
 	return len(r.buf) - int(i)
 }
 
-// prepare applies FrameExact semantics before a read of n bytes: if the read
-// would run past the current frame buffer, the rest of the frame is dropped.
-// It reports whether that happened (a straddle).
-func (r *reader) prepare(n int64) bool {
-	if r.mode != FrameExact || r.frameEnd < 0 {
-		return false
+// prepare applies the frame semantics of the mode before a read of n bytes.
+// FrameExact: a read running past the frame buffer drops the rest of the
+// frame (counted in drops). FramePython: a read at the frame end leaves the
+// frame; one that starts inside and ends outside is an error.
+func (r *reader) prepare(n int64) error {
+	if r.frameEnd < 0 {
+		return nil
 	}
-	if r.pos+n <= r.frameEnd {
-		return false
+	switch r.mode {
+	case FrameExact:
+		if r.pos+n <= r.frameEnd {
+			return nil
+		}
+		if r.pos < r.frameEnd {
+			r.drops++
+		}
+		r.pos = r.frameEnd
+		r.frameEnd = -1
+	case FramePython:
+		if r.pos == r.frameEnd {
+			r.frameEnd = -1
+			return nil
+		}
+		if r.pos+n > r.frameEnd {
+			return errFrameExhausted
+		}
 	}
-	dropped := r.pos < r.frameEnd
-	r.pos = r.frameEnd
-	r.frameEnd = -1
-	if dropped {
-		r.drops++
-	}
-	return dropped
+	return nil
 }
 
 func (r *reader) readByte() (byte, error) {
-	r.prepare(1)
+	if err := r.prepare(1); err != nil {
+		return 0, err
+	}
 	if r.avail() == 0 {
 		if err := r.fill(); err != nil {
 			return 0, r.eof(err)
@@ -126,7 +150,9 @@ func (r *reader) eof(err error) error {
 // read returns the next n bytes (n must be small, <= readerBuf). The slice
 // is valid until the next read.
 func (r *reader) read(n int) ([]byte, error) {
-	r.prepare(int64(n))
+	if err := r.prepare(int64(n)); err != nil {
+		return nil, err
+	}
 	if int64(n) > r.remaining() {
 		return nil, errTruncated
 	}
@@ -145,7 +171,9 @@ func (r *reader) read(n int) ([]byte, error) {
 
 // readInto copies the next len(p) bytes into p.
 func (r *reader) readInto(p []byte) error {
-	r.prepare(int64(len(p)))
+	if err := r.prepare(int64(len(p))); err != nil {
+		return err
+	}
 	if int64(len(p)) > r.remaining() {
 		return errTruncated
 	}
@@ -165,7 +193,9 @@ func (r *reader) readInto(p []byte) error {
 
 // skip advances past n bytes without reading them, after checking they exist.
 func (r *reader) skip(n int64) error {
-	r.prepare(n)
+	if err := r.prepare(n); err != nil {
+		return err
+	}
 	if n < 0 || n > r.remaining() {
 		return errTruncated
 	}
@@ -176,7 +206,9 @@ func (r *reader) skip(n int64) error {
 // claim checks that n payload bytes exist at r.pos (after FrameExact
 // adjustment) and returns their absolute offset without reading them.
 func (r *reader) claim(n int64) (int64, error) {
-	r.prepare(n)
+	if err := r.prepare(n); err != nil {
+		return 0, err
+	}
 	if n < 0 || n > r.remaining() {
 		return 0, errTruncated
 	}
@@ -190,10 +222,16 @@ func (r *reader) claim(n int64) (int64, error) {
 // error). At most max bytes are kept; longer lines are consumed, the kept
 // prefix is returned and long is set.
 func (r *reader) readLine(max int) (line []byte, long bool, err error) {
-	if r.mode == FrameExact && r.frameEnd >= 0 {
-		// Search only the frame buffer; a line not ending inside it is read
-		// from the file after the frame.
+	if r.frameEnd >= 0 && r.pos == r.frameEnd {
+		r.frameEnd = -1 // at the frame end: the line comes from the file
+	}
+	if r.frameEnd >= 0 {
+		// Search only the frame buffer.
 		if nl := r.indexNL(r.frameEnd); nl < 0 {
+			if r.mode == FramePython {
+				return nil, false, errFrameExhausted
+			}
+			// FrameExact: the line is read from the file after the frame.
 			if r.pos < r.frameEnd {
 				r.drops++
 			}
@@ -260,7 +298,8 @@ func (r *reader) indexNL(limit int64) int64 {
 
 // startFrame applies a FRAME of length n whose data starts at r.pos.
 func (r *reader) startFrame(n int64) error {
-	if r.mode == FrameExact {
+	switch r.mode {
+	case FrameExact:
 		if r.frameEnd >= 0 && r.pos+n <= r.frameEnd {
 			return nil // already buffered: CPython just rewinds
 		}
@@ -275,10 +314,15 @@ func (r *reader) startFrame(n int64) error {
 			return errTruncated
 		}
 		r.frameEnd = r.pos + n
-		return nil
-	}
-	if n > r.remaining() {
-		return errTruncated
+	case FramePython:
+		if r.frameEnd >= 0 && r.pos < r.frameEnd {
+			return errFrameNested
+		}
+		r.frameEnd = r.pos + min(n, r.remaining())
+	default:
+		if n > r.remaining() {
+			return errTruncated
+		}
 	}
 	return nil
 }

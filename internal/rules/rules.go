@@ -29,6 +29,8 @@ const (
 	TorchLegacyMagic       = "torch-legacy-magic"
 	ArchiveAnomaly         = "archive-anomaly"
 	ArchiveDuplicate       = "archive-duplicate-member"
+	ArchiveTraversal       = "archive-path-traversal"
+	ArchiveStructure       = "archive-structure"
 	NumpyMalformed         = "numpy-malformed"
 	ScanIncomplete         = "scan-incomplete"
 )
@@ -95,6 +97,15 @@ var All = []Rule{
 	{ArchiveDuplicate, core.Medium,
 		"Archive has several members with the same name",
 		"Which one a loader picks depends on the reader. Every copy is scanned."},
+	{ArchiveTraversal, core.High,
+		"Archive member path escapes the extraction directory",
+		"A member name is absolute, contains '..', uses backslashes or is a symbolic link. Tools that extract the " +
+			"archive can write outside the target directory (archive slip). modelscan never extracts; it reports the name."},
+	{ArchiveStructure, core.High,
+		"Archive structure that shows different content to different readers",
+		"Data before the archive (a polyglot), several end-of-central-directory records, overlapping members, " +
+			"inconsistent central directory offsets or counts, NUL bytes or Unicode-path extras in names. Loaders and " +
+			"scanners can disagree on what the archive holds; every view modelscan can reach is scanned."},
 	{NumpyMalformed, core.Medium,
 		"NumPy header cannot be parsed",
 		"The .npy header is not a valid dictionary literal; numpy.load refuses it, other readers may not."},

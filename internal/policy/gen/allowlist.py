@@ -9,8 +9,9 @@ derives the allowlist from the libraries installed on the machine that runs it:
                            walked module by module (excluded subpackages are never imported, every import
                            is guarded).  A class is listed under the module that defines it
                            (cls.__module__, cls.__qualname__, nested classes included) and under every public
-                           module of the same library that re-exports it (sklearn.linear_model.LogisticRegression).
-                           Every entry must resolve (import module, getattr chain) to that very class.
+                           package (__init__) or module __all__ of the same library that re-exports it
+                           (sklearn.linear_model.LogisticRegression).  Every entry must resolve (import
+                           module, getattr chain) to that very class; what does not import is skipped.
   (b) observed:<lib>       everything (functions too) that real pickles of real objects import.  A broad set of
       stdlib-type          objects from each library (and Python stdlib data types) is serialised with
                            pickle.dumps protocols 0..5, torch.save (zip and legacy formats, protocols 2..5)
@@ -26,8 +27,10 @@ derives the allowlist from the libraries installed on the machine that runs it:
   (d) numpy2-alias         every numpy.core[.*] entry again under numpy._core[.*] (numpy >= 2 pickles).
 
 EXCLUSIONS (data at the top of this file) are applied to all sources; nothing they match is written,
-even if it was observed.  For classes the rules are checked both on the listed path and on the
-defining module, so a re-export of an excluded class (pandas.HDFStore) is excluded too.
+even if it was observed.  For classes the rules are also checked on the defining module, on the source
+file the methods come from (numpy.memmap claims __module__ 'numpy'), on torch._C bindings re-exported
+as 'torch.X' (PyTorchFileWriter), and on every base class; so a re-export or subclass of an excluded
+class (pandas.HDFStore, xgboost.QuantileDMatrix) is excluded too.
 
 Output: '#' comment header, then sorted unique lines  module<TAB>qualname<TAB>why .  A name reached by
 several sources gets ONE tag, by priority: torch-weights-only > observed:<lib> > stdlib-type >
@@ -42,12 +45,11 @@ Rerun (from the repository root, /work/main):
     /usr/bin/python3 internal/policy/gen/allowlist.py > internal/policy/data/allowlist.txt
 A summary (counts per tag and library, removals per exclusion rule, weights-only names that do not
 import here, failed object builders, constructor parameters that look like paths for review) goes to
-stderr.  Takes a few minutes (it imports most of torch/sklearn/pandas).  Needs no network and never
-writes outside stdout/stderr.
+stderr (ALLOWLIST_GEN_VERBOSE=1 also logs every object built).  Takes about two minutes: it imports
+most of torch/sklearn/pandas, and pickles each object in a forked child because some objects crash the
+interpreter when pickled with protocol 0/1.  Needs no network and writes nothing but stdout/stderr.
 """
 
-import builtins
-import contextlib
 import importlib
 import inspect
 import io
@@ -69,6 +71,15 @@ PROTOCOLS = range(0, pickle.HIGHEST_PROTOCOL + 1)
 # =====================================================================================================
 # EXCLUSION RULES.  Never on the allowlist, whatever the source.  One-line reason each.
 # =====================================================================================================
+
+# Structural rules (implemented in rule_for_path / main; listed here for the record).
+STRUCTURAL_RULES = {
+    "dunder": "a module or qualname component is __x__ (copyreg.__newobj__, __builtin__ py2 names are mapped first)",
+    "local-name": "qualname contains '<' or 'locals' (not importable, lambda/closure artefacts)",
+    "qualname-through-module": "observed dotted qualname walks through a module attribute (x.torch.y): "
+                               "pickle whichmodule artefact, such paths can reach anything",
+    "not-an-identifier": "submodule file names that are not identifiers (scripts such as pyinstaller-smoke)",
+}
 
 # Exact (module, qualname) names that stay allowed although a broader rule below matches them.
 ALLOW_EXCEPTIONS = {
@@ -106,6 +117,20 @@ EXCLUDE_NAMES = {
     ("itertools", "starmap"): "call trampoline",
     ("numpy.core", "_ufunc_reconstruct"): "__import__(module) + getattr(name): imports anything (os.system)",
     ("torch.storage", "_load_from_bytes"): "torch.load(BytesIO(b)) without weights_only: nested unrestricted unpickle",
+    ("torch.torch_version", "_LazyImport"): "__call__ does getattr(packaging.version, <name>)(...): call by name",
+    ("torch.monitor", "TensorboardEventHandler"): "forwards events to a tensorboard SummaryWriter (file writer)",
+    ("numpy.ma.core", "_frommethod"): "__call__ calls a method/numpy function chosen by name "
+                                      "(ndarray.dump writes files)",
+    ("numpy.ma.core", "_convert2ma"): "wraps a numpy function chosen by name",
+    ("numpy.ma.extras", "_fromnxfunction"): "calls a numpy function chosen by name",
+    ("numpy.ma.extras", "_fromnxfunction_single"): "calls a numpy function chosen by name",
+    ("numpy.ma.extras", "_fromnxfunction_seq"): "calls a numpy function chosen by name",
+    ("numpy.ma.extras", "_fromnxfunction_args"): "calls a numpy function chosen by name",
+    ("numpy.ma.extras", "_fromnxfunction_allargs"): "calls a numpy function chosen by name",
+    ("pandas.core.groupby.groupby", "GroupByPlot"): "__call__ plots through a backend imported by name",
+    ("sklearn.utils.deprecation", "deprecated"): "decorator: replaces __new__/__init__ of the class it is applied to",
+    ("torch", "ScriptObject"): "TorchScript custom-class object: __setstate__ runs registered C++ code; "
+                               "plain unpickling aborts the interpreter",
 }
 
 # Whole modules (the module itself and all submodules).  module -> reason.
@@ -163,21 +188,34 @@ EXCLUDE_MODULES = {
     "torch.autograd.profiler_util": "profiler event export to files",
     "torch._weights_only_unpickler": "pickle machinery",
     "torch._deploy": "torch.package/deploy glue (pickle machinery)",
+    "torch._lazy": "lazy-tensor runtime (closure-handler threads, compiled graphs)",
+    "torch._python_dispatcher": "constructor registers library fragments in the global dispatcher",
+    "torch.utils._freeze": "freezes modules to bytecode and writes source files (build tool)",
+    "torch.utils.data.communication": "datapipe worker-process queues and protocols",
+    "torch.utils.data.dataloader_experimental": "DataLoader2 spawns worker threads/processes",
+    "torch.utils._cpp_extension_versioner": "cpp_extension build machinery (hashes source files)",
+    "torch.utils.bundled_inputs": "format strings compiled as TorchScript",
+    "torch._prims.nvfuser_executor": "executes fx graphs through nvFuser",
     # --- numpy
     "numpy.lib.npyio": "NpzFile/DataSource open files and URLs",
     "numpy.lib._datasource": "DataSource/Repository open files and URLs",
     "numpy.core.memmap": "numpy.memmap creates/truncates files",
     "numpy._pytesttester": "PytestTester runs pytest",
+    "numpy._pyinstaller": "PyInstaller hooks; the smoke-test script runs on import",
+    "numpy.ma.timer_comparison": "benchmark script",
     # --- pandas
     "pandas.core.computation": "expression evaluation (eval/query engines)",
     "pandas.compat.pickle_compat": "pickle machinery",
     "pandas._config": "global option state (setters run callbacks)",
     "pandas.util._tester": "runs pytest",
+    "pandas._libs.parsers": "CSV parser engine (pandas.io readers)",
+    "pandas.util._decorators": "decorators rewrite the __doc__ of / wrap the callables they are applied to",
     "pandas.util._test_decorators": "test helpers",
     # --- sklearn
     "sklearn.utils.estimator_checks": "test helpers",
     "sklearn.utils._mocking": "test helpers",
     "sklearn.utils._joblib": "joblib re-exports (Parallel, Memory)",
+    "sklearn.utils.parallel": "joblib Parallel: process pools, calls (func, args) tuples",
     # --- xgboost
     "xgboost.callback": "callbacks (TrainingCheckPoint writes files)",
     "xgboost.tracker": "RabitTracker opens sockets",
@@ -208,10 +246,21 @@ EXCLUDE_COMPONENTS = {
     "fx": ("torch.fx graph code generation / exec", False),
 }
 
+# Classes implemented in torch's C extension (attributes of torch._C or its submodules) are re-exported
+# under 'torch' with __module__ == 'torch' (PyTorchFileWriter, ScriptModule, Graph, ...).  They count as
+# torch._C (rule component:_C) unless listed here; observed and weights-only names are kept anyway.
+TORCH_C_KEEP = {
+    "Size": "tensor shapes", "dtype": "dtype objects", "device": "devices", "layout": "layouts",
+    "memory_format": "memory formats", "qscheme": "quantization schemes", "finfo": "dtype info",
+    "iinfo": "dtype info", "Generator": "RNG state holder", "Stream": "stream handle",
+    "LinAlgError": "exception",
+}
+
 # Any dotted component (module path or qualname) CONTAINING one of these substrings.
 EXCLUDE_SUBSTRINGS = {
     "jit": "TorchScript / JIT compilation (torch._jit_internal, torch.cuda.jiterator)",
     "ctypes": "raw memory access through ctypes (numpy.ctypeslib, numpy.core._internal._ctypes)",
+    "_tests": "test-only extension modules (numpy.core._rational_tests, _umath_tests)",
 }
 
 # Classes that are, or derive from, one of these.  "module:qualname" -> reason.
@@ -228,9 +277,21 @@ EXCLUDE_BASES = {
     "weakref:finalize": "registers callbacks", "ctypes:_SimpleCData": "raw memory (ctypes)",
     "ctypes:_Pointer": "raw memory (ctypes)", "ctypes:Structure": "raw memory (ctypes)",
     "ctypes:Union": "raw memory (ctypes)", "ctypes:Array": "raw memory (ctypes)",
+    "builtins:type": "metaclasses: calling one with (name, bases, dict) creates classes, like type()",
+    "joblib.parallel:Parallel": "process pools; calls (func, args) tuples",
+    "numpy:memmap": "constructor creates/truncates/maps files",
+    "numpy:DataSource": "opens local files and URLs",
     "xgboost.core:DMatrix": "constructor reads data files / URIs",
     "xgboost.core:DataIter": "external-memory iterators write cache files",
 }
+
+# Source tokens that, in a kept class's __init__/__new__/__call__/__setstate__/... , are printed for review.
+REVIEW_SOURCE_RE = re.compile(
+    r"import_module|__import__|\bgetattr\(|\beval\(|\bexec\(|\bopen\(|subprocess|"
+    r"\bos\.(system|popen|remove|unlink|makedirs|mkdir|spawn|exec)|\bcompile\(|Popen|socket|load_library|"
+    r"ctypes|\bThread\(|Process\(|shutil|tempfile|urlopen")
+REVIEW_METHODS = ("__init__", "__new__", "__call__", "__setstate__", "__setattr__", "__setitem__", "__del__",
+                  "__set_name__", "__init_subclass__", "__class_getitem__", "__get__", "__set__", "append", "extend")
 
 # Constructor parameter names that suggest file/process/network access: printed for review only.
 REVIEW_PARAM_RE = re.compile(
@@ -330,10 +391,8 @@ def rule_for_path(module, qualname, source):
 
 
 def rule_for(module, qualname, source, obj=None):
-    m2, q2 = compat(module, qualname)
-    r = rule_for_path(m2, q2, source)
-    if r is None and (m2, q2) != (module, qualname):
-        r = rule_for_path(module, qualname, source)
+    module, qualname = compat(module, qualname)
+    r = rule_for_path(module, qualname, source)
     if r is not None:
         return r
     if isinstance(obj, type):
@@ -343,13 +402,69 @@ def rule_for(module, qualname, source, obj=None):
             r = rule_for_path(dm, dq, source)
             if r is not None and not r.startswith("component:_C"):
                 return r
+        # the file the class's methods were compiled from (classes whose __module__ was rewritten,
+        # e.g. numpy.memmap -> 'numpy' although it lives in numpy/core/memmap.py)
+        if id(obj) in torch_c_class_ids() and obj.__name__ not in TORCH_C_KEEP:
+            return "component:_C"
+        fm = defining_file_module(obj)
+        if fm is not None:
+            r = rule_for_path(fm, obj.__qualname__, source)
+            if r is not None and not r.startswith("component:_C"):
+                return r
         for base, rid in base_classes():
             try:
                 if issubclass(obj, base):
                     return rid
             except Exception:
                 pass
+        # a class inherits the hazards of its bases (subclasses of fx.Interpreter, datapipes, threading.local...)
+        for b in getattr(obj, "__mro__", ())[1:]:
+            bm, bq = getattr(b, "__module__", None), getattr(b, "__qualname__", None)
+            if isinstance(bm, str) and isinstance(bq, str) and bm != "builtins":
+                r = rule_for_path(bm, bq, "inherited")
+                if r is not None and r not in ("dunder", "local-name"):
+                    return "inherits:" + r
     return None
+
+
+_FILE_TO_MODULE = {}
+_TORCH_C_IDS = None
+
+
+def torch_c_class_ids():
+    """ids of the classes that are attributes of torch._C and its submodules."""
+    global _TORCH_C_IDS
+    if _TORCH_C_IDS is None:
+        _TORCH_C_IDS = set()
+        for name, m in list(sys.modules.items()):
+            if in_module(name, "torch._C") and m is not None:
+                for v in list(vars(m).values()):
+                    if isinstance(v, type):
+                        _TORCH_C_IDS.add(id(v))
+    return _TORCH_C_IDS
+
+
+def defining_file_module(cls):
+    """Module whose source file defines cls's methods, or None."""
+    files = set()
+    try:
+        members = list(vars(cls).values())
+    except TypeError:
+        return None
+    for v in members:
+        f = getattr(v, "__func__", v)
+        code = getattr(f, "__code__", None)
+        if code is not None and getattr(f, "__qualname__", "").startswith(cls.__qualname__ + "."):
+            files.add(os.path.realpath(code.co_filename))
+    if len(files) != 1:
+        return None
+    path = files.pop()
+    if not _FILE_TO_MODULE or path not in _FILE_TO_MODULE:
+        for name, m in list(sys.modules.items()):
+            mf = getattr(m, "__file__", None)
+            if isinstance(mf, str):
+                _FILE_TO_MODULE.setdefault(os.path.realpath(mf), name)
+    return _FILE_TO_MODULE.get(path)
 
 
 def module_excluded_for_walk(modname):
@@ -477,11 +592,9 @@ def _torch_objects():
     add("qschemes", lambda: [torch.per_tensor_affine, torch.per_tensor_symmetric, torch.per_channel_affine,
                              torch.per_channel_symmetric, torch.per_channel_affine_float_qparams])
     add("storage-untyped", lambda: torch.ones(3).untyped_storage() if hasattr(torch.Tensor, "untyped_storage")
-        else torch.ones(3).storage()._untyped())
+        else torch.ones(3).storage().untyped())
     add("storage-typed", lambda: torch.ones(3).storage())
     add("legacy-FloatStorage", lambda: torch.FloatStorage(3))
-    add("finfo", lambda: torch.finfo(torch.float32))
-    add("iinfo", lambda: torch.iinfo(torch.int32))
     add("generator-state", lambda: torch.Generator().get_state())
     add("rng-state", lambda: torch.get_rng_state())
     add("return-types", lambda: torch.max(torch.ones(2, 2), 0))
@@ -510,6 +623,9 @@ def _torch_objects():
         return nn.Sequential(*layers[:3]), layers
 
     add("nn-modules", lambda: modules())
+    add("packed-sequence", lambda: nn.utils.rnn.pack_padded_sequence(torch.ones(3, 2, 1), [3, 2]))
+    add("distributions", lambda: [torch.distributions.Normal(0.0, 1.0), torch.distributions.Categorical(
+        probs=torch.ones(3) / 3)])
     add("nn-state-dict", lambda: nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.LSTM(4, 4)).state_dict())
     add("nn-weight-norm", lambda: nn.utils.weight_norm(nn.Linear(3, 3)))
     add("nn-spectral-norm", lambda: nn.utils.spectral_norm(nn.Linear(3, 3)))
@@ -540,7 +656,7 @@ def _torch_objects():
         m = nn.Sequential(torch.quantization.QuantStub(), nn.Linear(2, 2), torch.quantization.DeQuantStub())
         m.qconfig = torch.quantization.get_default_qat_qconfig("fbgemm")
         m.train()
-        return torch.quantization.prepare_qat(m)
+        return torch.quantization.prepare_qat(m).state_dict()
     add("quantized-qat-prepared", quant_prepared)
 
     def optim_states():
@@ -569,34 +685,31 @@ def _torch_objects():
         return out
     add("optimizers", optim_states)
 
-    def sched_states():
-        from torch.optim import lr_scheduler as L
-        out = []
-        makers = [
-            lambda o: L.StepLR(o, 2), lambda o: L.MultiStepLR(o, [1, 2]), lambda o: L.ExponentialLR(o, 0.9),
-            lambda o: L.CosineAnnealingLR(o, 5), lambda o: L.ReduceLROnPlateau(o),
-            lambda o: L.OneCycleLR(o, 1.0, total_steps=10), lambda o: L.CyclicLR(o, 0.1, 1.0),
-            lambda o: L.CosineAnnealingWarmRestarts(o, 3), lambda o: L.LambdaLR(o, lambda e: 0.9 ** e),
-            lambda o: L.MultiplicativeLR(o, lambda e: 0.9), lambda o: L.LinearLR(o),
-            lambda o: L.ConstantLR(o), lambda o: L.PolynomialLR(o) if hasattr(L, "PolynomialLR") else None,
-            lambda o: L.SequentialLR(o, [L.ConstantLR(o), L.ExponentialLR(o, 0.9)], milestones=[2]),
-            lambda o: L.ChainedScheduler([L.ConstantLR(o), L.ExponentialLR(o, 0.9)]),
-        ]
-        for mk in makers:
-            try:
-                o = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
-                s = mk(o)
-                if s is None:
-                    continue
-                o.step()
-                s.step(1.0) if isinstance(s, L.ReduceLROnPlateau) else s.step()
-                out.append(s.state_dict())
-            except Exception as e:
-                log("  torch scheduler skipped: %r" % e)
-        return out
-    add("lr-schedulers", sched_states)
+    from torch.optim import lr_scheduler as L
+    sched_makers = [
+        ("StepLR", lambda o: L.StepLR(o, 2)), ("MultiStepLR", lambda o: L.MultiStepLR(o, [1, 2])),
+        ("ExponentialLR", lambda o: L.ExponentialLR(o, 0.9)),
+        ("CosineAnnealingLR", lambda o: L.CosineAnnealingLR(o, 5)),
+        ("ReduceLROnPlateau", lambda o: L.ReduceLROnPlateau(o)),
+        ("OneCycleLR", lambda o: L.OneCycleLR(o, 1.0, total_steps=10)), ("CyclicLR", lambda o: L.CyclicLR(o, 0.1, 1.0)),
+        ("CosineAnnealingWarmRestarts", lambda o: L.CosineAnnealingWarmRestarts(o, 3)),
+        ("LambdaLR", lambda o: L.LambdaLR(o, lambda e: 0.9 ** e)),
+        ("MultiplicativeLR", lambda o: L.MultiplicativeLR(o, lambda e: 0.9)), ("LinearLR", lambda o: L.LinearLR(o)),
+        ("ConstantLR", lambda o: L.ConstantLR(o)), ("PolynomialLR", lambda o: L.PolynomialLR(o)),
+        ("SequentialLR", lambda o: L.SequentialLR(o, [L.ConstantLR(o), L.ExponentialLR(o, 0.9)], milestones=[2])),
+        ("ChainedScheduler", lambda o: L.ChainedScheduler([L.ConstantLR(o), L.ExponentialLR(o, 0.9)])),
+    ]
+
+    def sched_state(mk):
+        o = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1, momentum=0.9)
+        s = mk(o)
+        o.step()
+        s.step(1.0) if isinstance(s, L.ReduceLROnPlateau) else s.step()
+        return s.state_dict()
+    for name, mk in sched_makers:
+        add("lr-scheduler-%s" % name, lambda mk=mk: sched_state(mk))
     add("grad-scaler", lambda: torch.cuda.amp.GradScaler(enabled=False).state_dict())
-    add("swa", lambda: torch.optim.swa_utils.AveragedModel(nn.Linear(2, 2)))
+    add("swa", lambda: torch.optim.swa_utils.AveragedModel(nn.Linear(2, 2)).state_dict())
     add("checkpoint-dict", lambda: {"epoch": 3, "model": nn.Linear(2, 2).state_dict(),
                                     "optimizer": torch.optim.Adam(nn.Linear(2, 2).parameters()).state_dict(),
                                     "args": {"lr": 0.1, "betas": (0.9, 0.99)}})
@@ -637,7 +750,7 @@ def _numpy_objects():
     add("chararray", lambda: np.char.array(["a", "bc"]))
     add("masked-array", lambda: np.ma.masked_array([1, 2, 3], mask=[0, 1, 0]))
     add("masked-constant", lambda: np.ma.masked)
-    add("masked-records", lambda: np.ma.mrecords.fromarrays([[1, 2], [3.0, 4.0]]))
+    add("masked-records", lambda: importlib.import_module("numpy.ma.mrecords").fromarrays([[1, 2], [3.0, 4.0]]))
     add("poly1d", lambda: np.poly1d([1, 2, 3]))
     add("polynomial", lambda: [np.polynomial.Polynomial([1, 2]), np.polynomial.Chebyshev([1, 2]),
                                np.polynomial.Legendre([1]), np.polynomial.Hermite([1]),
@@ -771,10 +884,13 @@ def _sklearn_objects():
     fit("BernoulliRBM", lambda: neural_network.BernoulliRBM(n_iter=1), ya="none")
     fit("GaussianProcessClassifier", lambda: gaussian_process.GaussianProcessClassifier())
     fit("GaussianProcessRegressor", lambda: gaussian_process.GaussianProcessRegressor(
-        kernel=gaussian_process.kernels.RBF() * gaussian_process.kernels.ConstantKernel()
-        + gaussian_process.kernels.WhiteKernel() + gaussian_process.kernels.Matern()
-        + gaussian_process.kernels.RationalQuadratic() + gaussian_process.kernels.DotProduct()
-        + gaussian_process.kernels.ExpSineSquared() ** 2), ya=yr)
+        kernel=gaussian_process.kernels.RBF() + gaussian_process.kernels.WhiteKernel(), alpha=1e-2), ya=yr)
+    objs.append(("gp-kernels", lambda: [
+        gaussian_process.kernels.RBF() * gaussian_process.kernels.ConstantKernel()
+        + gaussian_process.kernels.Matern() + gaussian_process.kernels.RationalQuadratic()
+        + gaussian_process.kernels.DotProduct() + gaussian_process.kernels.ExpSineSquared() ** 2,
+        gaussian_process.kernels.PairwiseKernel(), gaussian_process.kernels.Exponentiation(
+            gaussian_process.kernels.RBF(), 2)]))
     fit("KernelRidge", lambda: kernel_ridge.KernelRidge(kernel="rbf"), ya=yr)
     fit("IsotonicRegression", lambda: isotonic.IsotonicRegression(), Xa=X[:, 0], ya=yr)
     fit("CalibratedClassifierCV", lambda: calibration.CalibratedClassifierCV(cv=2))
@@ -802,7 +918,8 @@ def _sklearn_objects():
         ("LDA-topic", lambda: decomposition.LatentDirichletAllocation(2, max_iter=2)),
         ("SparsePCA", lambda: decomposition.SparsePCA(2, max_iter=2)),
         ("DictionaryLearning", lambda: decomposition.MiniBatchDictionaryLearning(2, n_iter=2)),
-        ("KMeans", lambda: cluster.KMeans(2, n_init=2)), ("MiniBatchKMeans", lambda: cluster.MiniBatchKMeans(2, n_init=2)),
+        ("KMeans", lambda: cluster.KMeans(2, n_init=2)),
+        ("MiniBatchKMeans", lambda: cluster.MiniBatchKMeans(2, n_init=2)),
         ("BisectingKMeans", lambda: cluster.BisectingKMeans(2)),
         ("DBSCAN", lambda: cluster.DBSCAN()), ("OPTICS", lambda: cluster.OPTICS(min_samples=3)),
         ("Agglomerative", lambda: cluster.AgglomerativeClustering()), ("Birch", lambda: cluster.Birch()),
@@ -1037,6 +1154,16 @@ def _stdlib_objects():
                                     float("inf"), float("nan"), 10 ** 30, set(), frozenset(), bytearray()])
     add("builtins-types", lambda: [int, float, complex, bool, str, bytes, bytearray, list, dict, tuple, set,
                                    frozenset, object, range, slice])
+    # pure builtin functions (no callable arguments, no side effects): pickled by reference
+    add("builtins-pure-functions", lambda: [len, abs, all, any, ascii, bin, callable, chr, divmod, format, hash,
+                                            hex, id, isinstance, issubclass, oct, ord, pow, repr, round, sum])
+    # exception instances end up in pickled results and histories
+    add("builtins-exceptions", lambda: [ValueError("x"), KeyError("k"), TypeError(), RuntimeError(), StopIteration(),
+                                        Exception(), Warning(), UserWarning(), DeprecationWarning(), FutureWarning(),
+                                        AssertionError(), IndexError(), NotImplementedError(), ArithmeticError(),
+                                        ZeroDivisionError(), OverflowError(), AttributeError(), LookupError(),
+                                        FloatingPointError(), MemoryError(), RecursionError(), TimeoutError(),
+                                        UnicodeDecodeError("utf-8", b"x", 0, 1, "r"), RuntimeWarning()])
     add("enum-members", lambda: [re_.IGNORECASE, re_.RegexFlag.MULTILINE | re_.RegexFlag.DOTALL,
                                  uuid.SafeUUID.safe, uuid.SafeUUID.unknown, enum.Enum, enum.IntEnum])
     add("re-pattern", lambda: [re_.compile(r"(?u)\b\w\w+\b"), re_.compile(b"ab", re_.I)])
@@ -1182,6 +1309,21 @@ def resolve(module, qualname):
     return obj
 
 
+def through_module(module, qualname):
+    """True if a dotted qualname passes through a module object (torch._utils / torch.channels_last):
+    pickle's whichmodule artefact; such a path can reach anything the module imports."""
+    parts = qualname.split(".")
+    try:
+        obj = importlib.import_module(module)
+        for p in parts[:-1]:
+            obj = getattr(obj, p)
+            if inspect.ismodule(obj):
+                return True
+    except Exception:
+        return False
+    return False
+
+
 def walk_library(lib, skipped, import_failures):
     mods = {}
     try:
@@ -1202,6 +1344,9 @@ def walk_library(lib, skipped, import_failures):
             continue
         for info in infos:
             full = pkg.__name__ + "." + info.name
+            if not info.name.isidentifier():
+                skipped["not-an-identifier"] += 1
+                continue
             rid = module_excluded_for_walk(full)
             if rid is not None:
                 skipped[rid] += 1
@@ -1266,14 +1411,18 @@ def enumerate_classes(excluded_counter, review):
             items = sorted(vars(m).items(), key=lambda kv: kv[0])
         except TypeError:
             continue
+        # public re-export: a public package (__init__) or a name the module lists in __all__
         public = not any(p.startswith("_") for p in modname.split("."))
+        is_pkg = hasattr(m, "__path__")
+        exported = getattr(m, "__all__", None)
+        exported = set(exported) if isinstance(exported, (list, tuple)) else set()
         for attr, val in items:
             if not isinstance(val, type):
                 continue
             consider_defined(val)
             vmod = getattr(val, "__module__", None)
-            if public and isinstance(vmod, str) and vmod.split(".")[0] == modname.split(".")[0] \
-                    and not attr.startswith("__"):
+            if public and (is_pkg or attr in exported) and isinstance(vmod, str) \
+                    and vmod.split(".")[0] == modname.split(".")[0] and not attr.startswith("__"):
                 candidates.setdefault((modname, attr), val)
 
     unresolvable = 0
@@ -1296,7 +1445,20 @@ def enumerate_classes(excluded_counter, review):
             params = {}
         hits = [p for p in params if REVIEW_PARAM_RE.search(p.lower())]
         if hits:
-            review.append("%s.%s(%s)" % (mod, qn, ", ".join(hits)))
+            review.append("%s.%s: constructor parameters %s" % (mod, qn, ", ".join(hits)))
+        if mod == cls.__module__ and qn == cls.__qualname__:
+            for meth in REVIEW_METHODS:
+                f = cls.__dict__.get(meth)
+                f = getattr(f, "__func__", f)
+                if f is None:
+                    continue
+                try:
+                    src = inspect.getsource(f)
+                except Exception:
+                    continue
+                toks = sorted(set(t.group(0) for t in REVIEW_SOURCE_RE.finditer(src)))
+                if toks:
+                    review.append("%s.%s.%s uses %s" % (mod, qn, meth, " ".join(toks)))
     log("classes: %d candidates, %d kept, %d not importable under that path (e.g. numpy.dtype[float64])"
         % (len(candidates), len(found), unresolvable))
     return found
@@ -1348,6 +1510,9 @@ def main(out):
         rid = rule_for(mod, name, "observed")
         if rid is not None:
             exclude(rid, "observed", (mod, name))
+            continue
+        if through_module(m2, n2):
+            exclude("qualname-through-module", "observed", (m2, n2))
             continue
         tag = "stdlib-type" if stdlib_top(m2) else "observed:" + m2.split(".")[0]
         entries[(m2, n2)].add(tag)
@@ -1407,8 +1572,10 @@ def main(out):
     w("# Plus: %s (torch weights_only=True default allowlist, upstream main).\n"
       % os.path.basename(WEIGHTS_ONLY_FILE))
     w("# Format: module<TAB>qualname<TAB>why, sorted, one line per (module, qualname).  qualname may be dotted\n")
-    w("#   (nested classes, methods such as zoneinfo.ZoneInfo._unpickle).  Names are Python 3 names: apply\n")
-    w("#   CPython's _compat_pickle NAME_MAPPING/IMPORT_MAPPING (copy_reg, __builtin__, ...) before lookup.\n")
+    w("#   (nested classes).  Attributes reached through builtins.getattr (enum members, ZoneInfo._unpickle)\n")
+    w("#   are not listed: protocol 0-5 pickles write them as getattr(<listed class>, '<name>').\n")
+    w("# Names are Python 3 names: apply CPython's _compat_pickle NAME_MAPPING/IMPORT_MAPPING (copy_reg,\n")
+    w("#   __builtin__, ...) before lookup, as pickle.Unpickler does for protocol < 3.\n")
     w("# why: class:<lib> (class defined/re-exported by lib), observed:<lib> (imported by real pickles of lib\n")
     w("#   objects), stdlib-type (stdlib name imported by real pickles), torch-weights-only, numpy2-alias\n")
     w("#   (numpy.core.* entry repeated as numpy._core.*).  One tag per line, by priority:\n")
@@ -1436,6 +1603,7 @@ def main(out):
         obs = sorted(n for n in excluded_names[rid])
         if excluded[(rid, "observed")] or excluded[(rid, "weights-only")]:
             log("  %s: %s" % (rid, ", ".join(obs[:40])))
+    observed_functions = sorted(set(observed_functions))
     log("=== observed functions / non-class objects (%d)" % len(observed_functions))
     for f in observed_functions:
         log("  " + f)
@@ -1447,7 +1615,8 @@ def main(out):
         log("  " + f)
     if unresolved:
         log("=== unresolved STACK_GLOBAL operands: %d" % len(unresolved))
-    log("=== REVIEW: kept classes whose constructor has path/url/host-like parameters (%d)" % len(review))
+    log("=== REVIEW (manual): kept classes with path/url-like constructor parameters or getattr/open/... "
+        "in their construction/call methods (%d)" % len(review))
     for r in sorted(review):
         log("  " + r)
 
@@ -1461,4 +1630,4 @@ if __name__ == "__main__":
     try:
         main(_real_stdout)
     finally:
-        _real_stdout.flush()
+        _real_stdout.close()

@@ -1,0 +1,107 @@
+// Package formats holds the explicit list of format handlers and routes each
+// blob to the first handler that recognises its content.
+package formats
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/modelscan-go/modelscan/internal/core"
+	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
+	"github.com/modelscan-go/modelscan/internal/formats/torchfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/zipfmt"
+	"github.com/modelscan-go/modelscan/internal/policy"
+)
+
+// Registry routes blobs to handlers. The order matters: the first handler
+// whose Match accepts the content scans it.
+type Registry struct {
+	handlers []core.Handler
+	pickle   core.Handler
+	disabled map[string]bool
+}
+
+// New builds the registry with every handler, sharing one policy.
+func New(pol *policy.Policy) *Registry {
+	pk := &picklefmt.Handler{Pol: pol}
+	return &Registry{
+		pickle: pk,
+		handlers: []core.Handler{
+			&numpyfmt.Handler{Pol: pol},
+			&zipfmt.Handler{Pol: pol},
+			&torchfmt.LegacyHandler{Pol: pol},
+			pk,
+		},
+	}
+}
+
+// Names lists the handler names in routing order.
+func (r *Registry) Names() []string {
+	var out []string
+	for _, h := range r.handlers {
+		out = append(out, h.Name())
+	}
+	return out
+}
+
+// Disable turns a handler off by name (settings: scanners.<name>.enabled).
+func (r *Registry) Disable(name string) error {
+	for _, h := range r.handlers {
+		if h.Name() == name {
+			if r.disabled == nil {
+				r.disabled = map[string]bool{}
+			}
+			r.disabled[name] = true
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown scanner %q (known: %s)", name, strings.Join(r.Names(), ", "))
+}
+
+// modelExts are extensions that announce a model format: a file with one
+// of them whose content no handler recognises is an error, not a skip.
+var modelExts = map[string]string{
+	".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".dill": "dill", ".pt": "PyTorch",
+	".pth": "PyTorch", ".ckpt": "PyTorch", ".bin": "PyTorch", ".npy": "NumPy", ".npz": "NumPy",
+	".p": "pickle", ".sav": "pickle", ".pck": "pickle",
+}
+
+// Dispatch scans b with the handler that recognises it.
+func (r *Registry) Dispatch(s *core.Session, b *core.Blob) error {
+	head := make([]byte, core.HeadSize)
+	n, err := b.R.ReadAt(head, 0)
+	if n == 0 && err != nil && err != io.EOF {
+		s.Fail(b, core.CatPath, fmt.Errorf("read: %w", err))
+		return nil
+	}
+	head = head[:n]
+	if b.Role == core.RoleNestedPickle {
+		return r.pickle.Scan(s, b)
+	}
+	for _, h := range r.handlers {
+		if r.disabled[h.Name()] {
+			continue
+		}
+		if h.Match(head, b) {
+			return h.Scan(s, b)
+		}
+	}
+	if b.Quiet {
+		return nil
+	}
+	if kind, ok := modelExts[b.Ext()]; ok && b.Size > 0 {
+		s.Fail(b, core.CatMagic, fmt.Errorf("the name says %s but the content is not a format modelscan recognises (starts with %q)", kind, printable(head, 16)))
+		return nil
+	}
+	s.Skip(b, core.SkipNotSupp, "Model Scan did not scan file")
+	return nil
+}
+
+func printable(p []byte, n int) string {
+	if len(p) > n {
+		p = p[:n]
+	}
+	return string(p)
+}

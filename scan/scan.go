@@ -1,0 +1,225 @@
+// Package scan is the modelscan library: it decides, without executing,
+// importing or loading anything, whether model files would run code or touch
+// the system when their framework loads them.
+//
+//	s, err := scan.New(scan.Options{})
+//	res, err := s.Scan(ctx, "model.pt")
+//	for _, f := range res.Findings { fmt.Println(f.Severity, f.Source, f.Description) }
+//
+// The command-line tool is a thin layer over this package.
+package scan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/modelscan-go/modelscan/internal/core"
+	"github.com/modelscan-go/modelscan/internal/engine"
+	"github.com/modelscan-go/modelscan/internal/formats"
+	"github.com/modelscan-go/modelscan/internal/policy"
+)
+
+// Severity ranks a finding: Low, Medium, High, Critical.
+type Severity = core.Severity
+
+// Severities.
+const (
+	Low      = core.Low
+	Medium   = core.Medium
+	High     = core.High
+	Critical = core.Critical
+)
+
+// ParseSeverity reads "LOW", "MEDIUM", "HIGH" or "CRITICAL".
+func ParseSeverity(s string) (Severity, error) { return core.ParseSeverity(s) }
+
+// Finding is one issue: what would run or what hides content, where.
+type Finding = core.Finding
+
+// Error is a file or member that could not be fully analysed.
+type Error = core.Problem
+
+// Skip is a file that was not scanned, with the reason.
+type Skip = core.Skip
+
+// Limits are the scan budgets.
+type Limits = core.Limits
+
+// DefaultLimits returns the built-in budgets.
+func DefaultLimits() Limits { return core.DefaultLimits() }
+
+// Observer follows a scan's progress (the CLI's progress bar implements it).
+// Methods are called from the scanning goroutines; implementations must be
+// safe for concurrent use.
+type Observer interface {
+	// Planned is called once with the number of files and their total size.
+	Planned(files int, bytes int64)
+	// Done is called after each file.
+	Done(source string, bytes int64)
+}
+
+// Global names a pickle global as module and qualified name.
+type Global struct{ Module, Name string }
+
+// Options configure a Scanner. The zero value uses the built-in defaults.
+type Options struct {
+	Limits      Limits        // zero value: DefaultLimits()
+	Jobs        int           // parallel files; 0: number of CPUs
+	FileTimeout time.Duration // per-file time budget; 0: none
+	Observer    Observer
+	// ExtraDenied adds denylist entries: Name "*" covers a whole module.
+	ExtraDenied map[Severity][]Global
+	// ExtraAllowed allowlists globals (for example a team's own classes).
+	ExtraAllowed []Global
+	// DisabledHandlers turns format handlers off by name.
+	DisabledHandlers []string
+}
+
+// Scanner scans files. It is safe for concurrent use.
+type Scanner struct {
+	opts Options
+	eng  *engine.Engine
+}
+
+// New builds a Scanner.
+func New(opts Options) (*Scanner, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits()
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	pol := policy.Default()
+	if len(opts.ExtraDenied) > 0 || len(opts.ExtraAllowed) > 0 {
+		pol = pol.Clone()
+		for sev, gs := range opts.ExtraDenied {
+			for _, g := range gs {
+				pol.AddDeny(g.Module, g.Name, sev, "listed in the settings file")
+			}
+		}
+		for _, g := range opts.ExtraAllowed {
+			pol.AddAllow(g.Module, g.Name)
+		}
+	}
+	reg := formats.New(pol)
+	for _, name := range opts.DisabledHandlers {
+		if err := reg.Disable(name); err != nil {
+			return nil, err
+		}
+	}
+	return &Scanner{opts: opts, eng: &engine.Engine{Reg: reg, Limits: opts.Limits, Timeout: opts.FileTimeout}}, nil
+}
+
+// HandlerNames lists the format handlers in routing order.
+func (s *Scanner) HandlerNames() []string { return s.eng.Reg.Names() }
+
+// Result is the outcome of a scan. Slices are sorted; nothing depends on
+// map order or timing.
+type Result struct {
+	Inputs      []string  // paths as given
+	Scanned     []string  // sources a format handler analysed
+	Skipped     []Skip    // files not scanned
+	Findings    []Finding // highest severity first
+	Errors      []Error   // what could not be analysed
+	Interrupted bool      // the context was cancelled before every file was scanned
+}
+
+// MaxSeverity returns the highest finding severity (zero if none).
+func (r *Result) MaxSeverity() Severity {
+	var m Severity
+	for _, f := range r.Findings {
+		if f.Severity > m {
+			m = f.Severity
+		}
+	}
+	return m
+}
+
+// Scan scans files and directories. A cancelled context stops the scan
+// cleanly: files done so far are reported and Interrupted is set.
+func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("no path to scan")
+	}
+	res := &Result{Inputs: append([]string(nil), paths...)}
+	var files []file
+	for _, p := range paths {
+		fs, skips, errs := walk(p, len(paths) > 1)
+		files = append(files, fs...)
+		res.Skipped = append(res.Skipped, skips...)
+		res.Errors = append(res.Errors, errs...)
+	}
+	if s.opts.Observer != nil {
+		var total int64
+		for _, f := range files {
+			total += f.size
+		}
+		s.opts.Observer.Planned(len(files), total)
+	}
+	results := make([]engine.FileResult, len(files))
+	done := make([]bool, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < s.opts.Jobs && w < len(files); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = s.eng.ScanFile(ctx, files[i].path, files[i].source)
+				done[i] = true
+				if s.opts.Observer != nil {
+					s.opts.Observer.Done(files[i].source, files[i].size)
+				}
+			}
+		}()
+	}
+feed:
+	for i := range files {
+		select {
+		case <-ctx.Done():
+			break feed
+		case jobs <- i:
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	for i, fr := range results {
+		if !done[i] {
+			res.Interrupted = true
+			res.Errors = append(res.Errors, Error{Category: core.CatCancelled, Source: files[i].source, Description: "not scanned: the scan was interrupted"})
+			continue
+		}
+		if ctx.Err() != nil && hasCancel(fr) {
+			res.Interrupted = true
+		}
+		res.Findings = append(res.Findings, fr.Findings...)
+		res.Errors = append(res.Errors, fr.Problems...)
+		res.Skipped = append(res.Skipped, fr.Skips...)
+		res.Scanned = append(res.Scanned, fr.Scanned...)
+	}
+	engine.SortFindings(res.Findings)
+	sortResult(res)
+	return res, nil
+}
+
+func hasCancel(fr engine.FileResult) bool {
+	for _, p := range fr.Problems {
+		if p.Category == core.CatCancelled {
+			return true
+		}
+	}
+	return false
+}
+
+// ScanReader scans one stream held by the caller (for example an upload),
+// naming it name in the result.
+func (s *Scanner) ScanReader(ctx context.Context, name string, r io.ReaderAt, size int64) *Result {
+	fr := s.eng.ScanBlob(ctx, &core.Blob{Source: name, Name: name, R: r, Size: size})
+	res := &Result{Inputs: []string{name}, Findings: fr.Findings, Errors: fr.Problems, Skipped: fr.Skips, Scanned: fr.Scanned}
+	sortResult(res)
+	return res
+}
