@@ -11,4 +11,5 @@ require (
 	github.com/spf13/pflag v1.0.5 // indirect
 	golang.org/x/sys v0.26.0 // indirect
 	golang.org/x/term v0.25.0 // indirect
+	golang.org/x/tools v0.22.0 // indirect
 )

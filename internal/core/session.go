@@ -58,7 +58,7 @@ type Limits struct {
 	MaxMembers      int   // members per archive
 	MaxStringBytes  int   // bytes kept from one text-opcode argument line
 	MaxNestedPickle int64 // bytes of one nested pickle literal to scan
-	MaxDecompressed int64 // decompressed bytes of one archive member
+	MaxDecompressed int64 // decompressed bytes per input file (all members and streams)
 }
 
 // DefaultLimits are the built-in budgets.
@@ -105,7 +105,16 @@ type Session struct {
 	Problems []Problem
 	Skips    []Skip
 	Scanned  []string // sources that a handler analysed
+
+	decompressed int64
 }
+
+// DecompressBudget returns how many decompressed bytes this input file may
+// still produce.
+func (s *Session) DecompressBudget() int64 { return s.Limits.MaxDecompressed - s.decompressed }
+
+// ChargeDecompressed records n decompressed bytes against the budget.
+func (s *Session) ChargeDecompressed(n int64) { s.decompressed += n }
 
 // NewSession starts the collection for one input file.
 func NewSession(ctx context.Context, lim Limits, d Dispatcher) *Session {

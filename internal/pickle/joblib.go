@@ -57,11 +57,11 @@ func (m *machine) joblibArray(w *Call, state Value) error {
 	if hasObject {
 		// Object arrays: a complete pickle follows, loaded by pickle.load
 		// (a fresh C unpickler) from the same file position.
-		sub := &machine{r: m.r, src: m.src, cfg: m.cfg, obs: m.obs, frameAt: -1, index: m.index, ops: m.ops}
+		sub := &machine{r: m.r, src: m.src, cfg: m.cfg, obs: m.obs, frameAt: -1, index: m.index, ops: m.ops, derived: m.derived}
 		sub.cfg.MaxPickles = 1
 		sub.cfg.Joblib = false
 		v, err := sub.runOne()
-		m.ops = sub.ops
+		m.ops, m.derived = sub.ops, sub.derived
 		m.events += sub.events
 		m.embedded = append(m.embedded, sub.embedded...)
 		if err != nil {

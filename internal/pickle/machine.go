@@ -101,6 +101,7 @@ type machine struct {
 	frameAt int64 // declared end of the current frame (for reporting), -1 none
 	drops   int   // reader frame drops already reported
 
+	derived  int64 // budget left for pure decoders
 	ext      map[int64][2]string
 	embedded []*Event
 	pending  []func() error // work that must run after the current opcode
@@ -125,7 +126,7 @@ func Run(src io.ReaderAt, start, end int64, cfg Config, obs Observer) (Result, e
 	if cfg.MaxLine <= 0 {
 		cfg.MaxLine = d.MaxLine
 	}
-	m := &machine{r: newReader(src, start, end, cfg.Mode), src: src, cfg: cfg, obs: obs, frameAt: -1}
+	m := &machine{r: newReader(src, start, end, cfg.Mode), src: src, cfg: cfg, obs: obs, frameAt: -1, derived: derivedBudget}
 	err := m.runStream()
 	var pe *ParseError
 	if errors.As(err, &pe) && pe.Op == opFrame {

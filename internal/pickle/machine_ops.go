@@ -128,7 +128,7 @@ func (m *machine) call(fn, args, kw Value) error {
 		tup = &Seq{Kind: KTuple, Items: []Value{args}, N: 1, Interesting: true}
 	}
 	c := &Call{Func: fn, Args: tup, Kwargs: kw, Op: m.op, Off: m.opOff}
-	c.Result = evalPure(c, m.cfg)
+	c.Result = evalPure(c, &m.derived)
 	m.noteRegistration(c)
 	m.emit(&Event{Kind: EvCall, Op: m.op, Off: m.opOff, Call: c})
 	return m.push(c)

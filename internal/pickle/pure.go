@@ -13,16 +13,21 @@ import (
 	"strings"
 )
 
-// maxDerived bounds the bytes a pure decoder may produce or consume.
-const maxDerived = 64 << 20
+// maxDerived bounds the bytes one pure decoder call may produce or consume,
+// and derivedBudget all of them in one stream (a pickle full of tiny zlib
+// bombs must not cost gigabytes of inflating).
+const (
+	maxDerived    = 64 << 20
+	derivedBudget = 256 << 20
+)
 
 // evalPure computes the result of calls to side-effect-free decoders that
 // attackers use to hide a nested pickle (base64, hex, codecs, zlib…), so the
 // hidden bytes can be scanned. It returns nil when the call is anything
 // else or its inputs are not literal.
-func evalPure(c *Call, cfg Config) Value {
+func evalPure(c *Call, budget *int64) Value {
 	g, ok := c.Func.(*Global)
-	if !ok || len(c.Args.Items) == 0 {
+	if !ok || len(c.Args.Items) == 0 || *budget <= 0 {
 		return nil
 	}
 	mod := g.Module
@@ -95,6 +100,7 @@ func evalPure(c *Call, cfg Config) Value {
 	default:
 		return nil
 	}
+	*budget -= int64(len(in)) + int64(len(out))
 	if err != nil || out == nil {
 		return nil
 	}

@@ -71,13 +71,21 @@ var resolvers = map[string]bool{
 	"pkgutil.resolve_name": true, "pydoc.locate": true, "importlib._bootstrap._gcd_import": true,
 }
 
-// loaders deserialize their first argument (bytes) as a pickle.
-var loaders = map[string]bool{
-	"pickle.loads": true, "pickle._loads": true, "dill.loads": true, "dill._dill.loads": true,
-	"cloudpickle.loads": true, "torch.storage._load_from_bytes": true, "joblib.numpy_pickle.loads": true,
-	"numpy.core.multiarray.loads": true, "numpy._core.multiarray.loads": true, "numpy.loads": true,
-	"pandas.compat.pickle_compat.loads": true,
+// loaders deserialize their first argument (bytes). "pickle": the bytes
+// are a pickle stream; "model": a file for torch.load, routed by content.
+var loaders = map[string]string{
+	"pickle.loads": "pickle", "pickle._loads": "pickle", "dill.loads": "pickle", "dill._dill.loads": "pickle",
+	"cloudpickle.loads": "pickle", "joblib.numpy_pickle.loads": "pickle",
+	"numpy.core.multiarray.loads": "pickle", "numpy._core.multiarray.loads": "pickle", "numpy.loads": "pickle",
+	"pandas.compat.pickle_compat.loads": "pickle",
+	"torch.storage._load_from_bytes":    "model",
 }
+
+// frameworkLoaders are what real pickles use to embed a model (pickle.dumps
+// of a tensor calls torch.storage._load_from_bytes). The call is judged by
+// the bytes it loads, which are scanned at full severity: with recoverable
+// bytes it is not a finding itself.
+var frameworkLoaders = map[string]bool{"torch.storage._load_from_bytes": true}
 
 func (a *auditor) verdict(g *pickle.Global) policy.Verdict {
 	if v, ok := a.verdicts[g]; ok {
@@ -204,6 +212,9 @@ func (a *auditor) onImport(ev *pickle.Event) {
 	if trampolines[v.Canonical] {
 		a.tramps[g] = &tramp{g: g, v: v, off: g.Off}
 		return
+	}
+	if frameworkLoaders[v.Canonical] && v.Class == policy.Unknown {
+		return // reported with its call when the bytes cannot be scanned
 	}
 	if a.shadow && (v.Class != policy.Dangerous || v.Severity < core.High) {
 		return

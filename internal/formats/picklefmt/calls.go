@@ -92,12 +92,15 @@ func (a *auditor) onCall(ev *pickle.Event) {
 	switch f := c.Func.(type) {
 	case *pickle.Global:
 		v := a.verdict(f)
-		if t, ok := a.tramps[f]; ok {
+		scanned := a.maybeNested(v.Canonical, c)
+		switch t, ok := a.tramps[f]; {
+		case ok:
 			a.judge(t, a.judgeTrampoline(v.Canonical, c), c)
-		} else {
+		case scanned && frameworkLoaders[v.Canonical]:
+			// judged by the bytes it loads, scanned above
+		default:
 			a.directCall(f, v, c)
 		}
-		a.maybeNested(v.Canonical, c)
 	case *pickle.Call:
 		a.computedCall(f, c)
 	default:

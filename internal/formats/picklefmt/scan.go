@@ -100,9 +100,10 @@ func report(s *core.Session, b *core.Blob, err error) {
 }
 
 // maybeNested scans the bytes handed to a deserializer as a pickle.
-func (a *auditor) maybeNested(callee string, c *pickle.Call) {
-	if !loaders[callee] || len(c.Args.Items) == 0 || a.shadow {
-		return
+func (a *auditor) maybeNested(callee string, c *pickle.Call) bool {
+	kind := loaders[callee]
+	if kind == "" || len(c.Args.Items) == 0 || a.shadow {
+		return false
 	}
 	arg := c.Args.Items[0]
 	a.nested[arg] = true
@@ -111,16 +112,23 @@ func (a *auditor) maybeNested(callee string, c *pickle.Call) {
 	}
 	child := a.childBlob(arg, fmt.Sprintf("%s@%d", callee, c.Off))
 	if child == nil {
-		a.add(core.Finding{Rule: rules.ScanIncomplete, Severity: core.Medium,
+		sev := core.Medium
+		if frameworkLoaders[callee] {
+			sev = core.High // its content would run unchecked
+		}
+		a.add(core.Finding{Rule: rules.ScanIncomplete, Severity: sev,
 			Description: "Nested pickle could not be recovered for scanning",
 			Module:      moduleOf(callee), Operator: nameOf(callee), Offset: c.Off,
 			Evidence: pickle.Render(c, evidenceMax)})
-		return
+		return false
 	}
-	child.Role = core.RoleNestedPickle
+	if kind == "pickle" {
+		child.Role = core.RoleNestedPickle
+	}
 	if err := a.sess.Scan(child); err != nil {
 		a.sess.Fail(child, core.CatPickle, err)
 	}
+	return true
 }
 
 // childBlob makes a blob of the bytes of a literal (zero-copy when the

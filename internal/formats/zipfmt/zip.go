@@ -92,7 +92,15 @@ func isStorage(name string) bool {
 }
 
 func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bool) {
-	ra, size, mismatch, err := openMember(b.R, m, s.Limits.MaxDecompressed)
+	budget := s.DecompressBudget()
+	if budget <= 0 && m.Method != 0 {
+		s.Budget(b.Child(m.Name, nil, 0), "max_decompressed_bytes", fmt.Errorf("decompressed bytes for this file exceed %d", s.Limits.MaxDecompressed))
+		return
+	}
+	ra, size, mismatch, err := openMember(b.R, m, budget)
+	if m.Method != 0 {
+		s.ChargeDecompressed(size)
+	}
 	child := b.Child(m.Name, ra, size)
 	if err != nil {
 		if errors.Is(err, zipx.ErrTooLarge) {

@@ -1,0 +1,337 @@
+package cli_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/modelscan-go/modelscan/internal/cli"
+	"github.com/modelscan-go/modelscan/internal/pklasm"
+)
+
+// -update rewrites the golden files embedded in the scripts (the second
+// argument of a failing cmp).
+var update = flag.Bool("update", false, "update golden files in testdata/script")
+
+func TestMain(m *testing.M) {
+	os.Exit(testscript.RunMain(m, map[string]func() int{
+		"modelscan": func() int {
+			return cli.Run(context.Background(), os.Args[1:], os.Stdout, os.Stderr)
+		},
+	}))
+}
+
+// realDir holds the benign model fixtures (see testdata/real/manifest.json).
+func realDir(t testing.TB) string {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "real"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestScripts runs testdata/script/*.txtar. Scripts see $REAL, the benign
+// fixtures directory, and these commands besides testscript's own:
+//
+//	exits CODE PROG [ARG...]  run PROG like exec; it must exit with CODE
+//	mkfile KIND PATH          write a crafted file (see crafted)
+//	jsonvalid FILE            FILE holds exactly one JSON object and nothing else
+//	jsonpath FILE PATH [WANT] the value at PATH exists [and is WANT]
+//	jsonhas FILE PATH KEY...  the object at PATH has all the KEYs
+//	normjson FILE...          replace timestamp and absolute_path values
+//
+// FILE may be stdout or stderr. PATH is dot-separated; array elements are
+// numbers and "#" is the length of an array or object.
+func TestScripts(t *testing.T) {
+	real := realDir(t)
+	testscript.Run(t, testscript.Params{
+		Dir:           filepath.Join("testdata", "script"),
+		UpdateScripts: *update,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("REAL", real)
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":     cmdExits,
+			"mkfile":    cmdMkfile,
+			"jsonvalid": cmdJSONValid,
+			"jsonpath":  cmdJSONPath,
+			"jsonhas":   cmdJSONHas,
+			"normjson":  cmdNormJSON,
+		},
+	})
+}
+
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG [ARG...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// crafted builds the files scripts write with mkfile. Malicious ones are
+// assembled opcode by opcode; nothing here is ever loaded.
+var crafted = map[string]func() ([]byte, error){
+	// posix.system('echo pwned'): CRITICAL.
+	"system": func() ([]byte, error) { return pklasm.System("echo pwned"), nil },
+	// webbrowser.open('http://example.com'): HIGH only.
+	"webbrowser": func() ([]byte, error) {
+		return pklasm.New().Proto(2).Global("webbrowser", "open").Str("http://example.com").Tuple1().Reduce().Stop().Bytes(), nil
+	},
+	// mypkg.models.Net(): an unknown class, MEDIUM only.
+	"unknown": func() ([]byte, error) {
+		return pklasm.New().Proto(2).Global("mypkg.models", "Net").EmptyTuple().Reduce().Stop().Bytes(), nil
+	},
+	// PROTO 4 then a FRAME cut short.
+	"truncated": func() ([]byte, error) { return []byte("\x80\x04\x95"), nil },
+	// PROTO 4, BININT1 without its argument and without STOP.
+	"nostop": func() ([]byte, error) { return []byte("\x80\x04K"), nil },
+	// A PyTorch zip checkpoint whose archive/data.pkl calls posix.system.
+	"torch-system": func() ([]byte, error) {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, m := range []struct {
+			name string
+			data []byte
+		}{
+			{"archive/data.pkl", pklasm.System("echo pwned")},
+			{"archive/version", []byte("3\n")},
+		} {
+			w, err := zw.Create(m.name)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := w.Write(m.data); err != nil {
+				return nil, err
+			}
+		}
+		err := zw.Close()
+		return buf.Bytes(), err
+	},
+}
+
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkfile KIND PATH")
+	}
+	build, ok := crafted[args[0]]
+	if !ok {
+		ts.Fatalf("mkfile: unknown kind %q", args[0])
+	}
+	data, err := build()
+	ts.Check(err)
+	path := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(filepath.Dir(path), 0o755))
+	ts.Check(os.WriteFile(path, data, 0o644))
+}
+
+// readJSON parses FILE, which must hold one JSON object and nothing else.
+func readJSON(ts *testscript.TestScript, file string) (map[string]any, error) {
+	dec := json.NewDecoder(strings.NewReader(ts.ReadFile(file)))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("%s: not a JSON object: %v", file, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: data after the JSON object", file)
+	}
+	return doc, nil
+}
+
+func cmdJSONValid(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: jsonvalid FILE")
+	}
+	_, err := readJSON(ts, args[0])
+	switch {
+	case neg && err == nil:
+		ts.Fatalf("%s is valid JSON", args[0])
+	case !neg && err != nil:
+		ts.Fatalf("%v", err)
+	}
+}
+
+// lookup follows a dot-separated path; "#" is a length.
+func lookup(v any, path string) (any, bool) {
+	if path == "" || path == "." {
+		return v, true
+	}
+	for _, k := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			if k == "#" {
+				v = json.Number(strconv.Itoa(len(x)))
+				continue
+			}
+			var ok bool
+			if v, ok = x[k]; !ok {
+				return nil, false
+			}
+		case []any:
+			if k == "#" {
+				v = json.Number(strconv.Itoa(len(x)))
+				continue
+			}
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, false
+			}
+			v = x[i]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// render is a value as jsonpath compares it: strings as is, the rest as
+// compact JSON.
+func render(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func cmdJSONPath(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: jsonpath FILE PATH [WANT]")
+	}
+	doc, err := readJSON(ts, args[0])
+	ts.Check(err)
+	v, found := lookup(doc, args[1])
+	if len(args) == 2 {
+		switch {
+		case neg && found:
+			ts.Fatalf("%s: %s exists: %s", args[0], args[1], render(v))
+		case !neg && !found:
+			ts.Fatalf("%s: no %s", args[0], args[1])
+		}
+		return
+	}
+	if !found {
+		ts.Fatalf("%s: no %s", args[0], args[1])
+	}
+	got := render(v)
+	switch {
+	case neg && got == args[2]:
+		ts.Fatalf("%s: %s is %s", args[0], args[1], got)
+	case !neg && got != args[2]:
+		ts.Fatalf("%s: %s is %s, want %s", args[0], args[1], got, args[2])
+	}
+}
+
+func cmdJSONHas(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: jsonhas FILE PATH KEY...")
+	}
+	doc, err := readJSON(ts, args[0])
+	ts.Check(err)
+	v, _ := lookup(doc, args[1])
+	obj, ok := v.(map[string]any)
+	if !ok {
+		ts.Fatalf("%s: %s is not an object", args[0], args[1])
+	}
+	for _, k := range args[2:] {
+		if _, ok := obj[k]; !ok {
+			ts.Fatalf("%s: %s has no key %q", args[0], args[1], k)
+		}
+	}
+}
+
+var (
+	timestampRE = regexp.MustCompile(`"timestamp": "[^"]*"`)
+	absPathRE   = regexp.MustCompile(`"absolute_path": "[^"]*"`)
+)
+
+// normalise replaces what legitimately differs between runs of a JSON
+// report: the timestamp and the absolute path.
+func normalise(b []byte) []byte {
+	b = timestampRE.ReplaceAll(b, []byte(`"timestamp": "TIMESTAMP"`))
+	return absPathRE.ReplaceAll(b, []byte(`"absolute_path": "ABSOLUTE_PATH"`))
+}
+
+func cmdNormJSON(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: normjson FILE...")
+	}
+	for _, f := range args {
+		path := ts.MkAbs(f)
+		b, err := os.ReadFile(path)
+		ts.Check(err)
+		ts.Check(os.WriteFile(path, normalise(b), 0o644))
+	}
+}
+
+// TestDeterministicOutput scans every benign fixture plus crafted files
+// in-process and checks the reports are byte-identical across runs and
+// across -j values (after timestamp normalisation).
+func TestDeterministicOutput(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(realDir(t))); err != nil {
+		t.Fatal(err)
+	}
+	for kind, build := range crafted {
+		data, err := build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Join(dir, "crafted", kind+".pkl")
+		if kind == "torch-system" {
+			name = filepath.Join(dir, "crafted", "nested", "model.pt")
+		}
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, format := range []string{"json", "console"} {
+		var first []byte
+		for _, jobs := range []string{"1", "1", "4", "4", "16"} {
+			var stdout, stderr bytes.Buffer
+			args := []string{"-p", dir, "-r", format, "-j", jobs, "--show-skipped"}
+			code := cli.Run(context.Background(), args, &stdout, &stderr)
+			if code != cli.ExitIssues {
+				t.Fatalf("modelscan %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), code, cli.ExitIssues, &stderr)
+			}
+			out := normalise(stdout.Bytes())
+			if first == nil {
+				first = out
+				continue
+			}
+			if !bytes.Equal(out, first) {
+				t.Fatalf("-r %s -j %s: output differs from the first run\nfirst:\n%s\nthis run:\n%s", format, jobs, first, out)
+			}
+		}
+	}
+}
