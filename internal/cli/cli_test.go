@@ -55,7 +55,7 @@ func realDir(t testing.TB) string {
 //	normjson FILE...          replace timestamp and absolute_path values
 //
 // FILE may be stdout or stderr. PATH is dot-separated; array elements are
-// numbers and "#" is the length of an array or object.
+// numbers and "@len" is the length of an array or object.
 func TestScripts(t *testing.T) {
 	real := realDir(t)
 	testscript.Run(t, testscript.Params{
@@ -178,7 +178,7 @@ func cmdJSONValid(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// lookup follows a dot-separated path; "#" is a length.
+// lookup follows a dot-separated path; "@len" is a length.
 func lookup(v any, path string) (any, bool) {
 	if path == "" || path == "." {
 		return v, true
@@ -186,7 +186,7 @@ func lookup(v any, path string) (any, bool) {
 	for _, k := range strings.Split(path, ".") {
 		switch x := v.(type) {
 		case map[string]any:
-			if k == "#" {
+			if k == "@len" {
 				v = json.Number(strconv.Itoa(len(x)))
 				continue
 			}
@@ -195,7 +195,7 @@ func lookup(v any, path string) (any, bool) {
 				return nil, false
 			}
 		case []any:
-			if k == "#" {
+			if k == "@len" {
 				v = json.Number(strconv.Itoa(len(x)))
 				continue
 			}

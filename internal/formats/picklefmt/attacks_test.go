@@ -29,6 +29,7 @@ type attackCase struct {
 	// direct sends the blob straight to the pickle handler instead of the
 	// formats registry (for streams no sniffer is expected to recognise).
 	direct bool
+	file   string // file name (default attack.pkl)
 
 	cmp cmpKind
 	sev core.Severity
@@ -414,6 +415,7 @@ func attackCases() []attackCase {
 	cs = append(cs, attackCase{name: "joblib/shadow opcodes in NumpyArrayWrapper data", data: joblibShadow(),
 		cmp: atLeast, sev: core.High, module: "os", evidence: "os.system('id')"})
 
+	cs = append(cs, extraCases()...)
 	return cs
 }
 
@@ -461,11 +463,15 @@ func TestAttacks(t *testing.T) {
 			if c.limits != nil {
 				c.limits(&lim)
 			}
+			file := c.file
+			if file == "" {
+				file = "attack.pkl"
+			}
 			var s *core.Session
 			if c.direct {
-				s = scanPickle(t, "attack.pkl", c.data, lim)
+				s = scanPickle(t, file, c.data, lim)
 			} else {
-				s = scanRegistry(t, "attack.pkl", c.data, lim)
+				s = scanRegistry(t, file, c.data, lim)
 			}
 			if len(s.Skips) > 0 {
 				t.Errorf("stream was skipped, not scanned\n%s", dump(s))

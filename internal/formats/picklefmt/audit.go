@@ -184,26 +184,26 @@ func (a *auditor) Observe(ev *pickle.Event) {
 		a.onDunderState(ev)
 	case pickle.EvPersistentID:
 		if !a.torch && !a.shadow {
-			a.note(rules.PicklePersistentID, "Persistent id used outside a framework archive",
-				"PERSID/BINPERSID: plain pickle.load refuses it, framework loaders resolve it: "+pickle.Render(ev.Value, 120), ev.Off)
+			a.note(rules.PicklePersistentID, pickle.OpName(ev.Op), "Persistent id used outside a framework archive",
+				"plain pickle.load refuses it, framework loaders resolve it: "+pickle.Render(ev.Value, 120), ev.Off)
 		}
 	case pickle.EvFrameStraddle:
-		a.note(rules.PickleFrameAnomaly, "Opcode straddles a FRAME boundary", ev.Detail, ev.Off)
+		a.note(rules.PickleFrameAnomaly, "FRAME", "Opcode straddles a FRAME boundary", ev.Detail, ev.Off)
 	case pickle.EvTrailing:
 		if !a.shadow {
-			a.note(rules.PickleTrailingData, "Bytes after the last pickle are not a pickle", ev.Detail, ev.Off)
+			a.note(rules.PickleTrailingData, "STOP", "Bytes after the last pickle are not a pickle", ev.Detail, ev.Off)
 		}
 	case pickle.EvEmbedded:
 		a.onEmbedded(ev)
 	}
 }
 
-func (a *auditor) note(rule, desc, evid string, off int64) {
+func (a *auditor) note(rule, op, desc, evid string, off int64) {
 	if a.notes[rule] {
 		return
 	}
 	a.notes[rule] = true
-	a.add(core.Finding{Rule: rule, Severity: core.Low, Description: desc, Evidence: evid, Offset: off})
+	a.add(core.Finding{Rule: rule, Severity: core.Low, Description: desc, Module: "pickle", Operator: op, Evidence: evid, Offset: off})
 }
 
 func (a *auditor) onImport(ev *pickle.Event) {
