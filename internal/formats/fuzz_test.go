@@ -28,7 +28,7 @@ func FuzzDispatch(f *testing.F) {
 	reg := New(policy.Default())
 	lim := core.DefaultLimits()
 	lim.MaxOpcodes, lim.MaxMemo, lim.MaxStack, lim.MaxMembers = 50000, 10000, 10000, 200
-	lim.MaxDecompressed, lim.MaxDepth = 8 << 20, 4
+	lim.MaxDecompressed, lim.MaxDepth = 8<<20, 4
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := core.NewSession(context.Background(), lim, reg.Dispatch)
 		b := &core.Blob{Source: "fuzz.bin", Name: "fuzz.bin", R: bytes.NewReader(data), Size: int64(len(data))}
