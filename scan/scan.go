@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
@@ -147,9 +148,22 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 	}
 	res := &Result{Inputs: append([]string(nil), paths...)}
 	var files []file
+	seen := map[string]bool{}
 	for _, p := range paths {
 		fs, skips, errs := walk(p, len(paths) > 1)
-		files = append(files, fs...)
+		for _, f := range fs {
+			// a file named twice (or inside a directory also given) is
+			// scanned once, under its first name
+			key := f.path
+			if abs, err := filepath.Abs(key); err == nil {
+				key = abs
+			}
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			files = append(files, f)
+		}
 		res.Skipped = append(res.Skipped, skips...)
 		res.Errors = append(res.Errors, errs...)
 	}

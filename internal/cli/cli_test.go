@@ -335,3 +335,34 @@ func TestDeterministicOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestInterrupted: a scan cancelled before it finishes exits 2 (never 0
+// or 3) and its report says it is incomplete.
+func TestInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join(realDir(t), "numpy"))); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, format := range []string{"json", "console"} {
+		var stdout, stderr bytes.Buffer
+		code := cli.Run(ctx, []string{"-p", dir, "-r", format}, &stdout, &stderr)
+		if code != cli.ExitErrors {
+			t.Errorf("-r %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", format, code, cli.ExitErrors, &stdout, &stderr)
+		}
+		if !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("-r %s: stderr does not mention the interruption:\n%s", format, &stderr)
+		}
+		want := `"incomplete": true`
+		if format == "console" {
+			want = "Scan interrupted"
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("-r %s: stdout does not contain %q:\n%s", format, want, &stdout)
+		}
+		if strings.Contains(stdout.String(), "No issues found\n") {
+			t.Errorf("-r %s: an interrupted scan says %q:\n%s", format, "No issues found", &stdout)
+		}
+	}
+}

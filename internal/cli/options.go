@@ -14,7 +14,7 @@ import (
 var handlersOf = map[string][]string{
 	settings.PickleUnsafeOpScan:  {"pickle"},
 	settings.NumpyUnsafeOpScan:   {"numpy"},
-	settings.PyTorchUnsafeOpScan: {"pytorch-legacy"},
+	settings.PyTorchUnsafeOpScan: {"pytorch-legacy", "pytorch-zip"},
 }
 
 // scanOptions turns settings (and the -j flag) into library options.

@@ -74,7 +74,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 	if f.settingsFile != "" {
 		st, err = settings.Load(f.settingsFile)
 		if err != nil {
-			return ExitUsage, usagef("settings file %s: %v", f.settingsFile, err)
+			return ExitUsage, usagef("%v", err)
 		}
 		log.Info("using settings file", "path", f.settingsFile)
 	} else if _, err := os.Stat(defaultSettings); err == nil {
@@ -102,6 +102,17 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return ExitUsage, usagef("--fail-on: %v", err)
 	}
+	if f.jobs < 0 {
+		return ExitUsage, usagef("invalid value for '-j' / '--jobs': %d is negative", f.jobs)
+	}
+	var out *os.File
+	if f.output != "" {
+		// open it now: a report that cannot be written must not cost a scan
+		if out, err = os.Create(f.output); err != nil {
+			return ExitUsage, usagef("invalid value for '-o' / '--output-file': %v", err)
+		}
+		defer out.Close()
+	}
 	opts, err := scanOptions(st, f.jobs)
 	if err != nil {
 		return ExitUsage, usagef("settings: %v", err)
@@ -120,7 +131,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 		log.Warn("scan interrupted: the report is incomplete")
 	}
 	meta := report.Meta{InputPath: strings.Join(paths, ", "), AbsolutePath: absoluteRoot(paths), Version: Version, Timestamp: time.Now(), ShowSkipped: f.showSkipped}
-	if err := writeReport(format, f.output, stdout, res, meta); err != nil {
+	if err := writeReport(format, out, stdout, res, meta); err != nil {
 		return ExitErrors, err
 	}
 	return exitCode(res, threshold), nil
@@ -141,16 +152,11 @@ func exitCode(res *scan.Result, threshold scan.Severity) int {
 	return ExitClean
 }
 
-func writeReport(format, output string, stdout io.Writer, res *scan.Result, meta report.Meta) error {
+func writeReport(format string, out *os.File, stdout io.Writer, res *scan.Result, meta report.Meta) error {
 	w := stdout
 	color := false
-	if output != "" {
-		fh, err := os.Create(output)
-		if err != nil {
-			return fmt.Errorf("output file: %w", err)
-		}
-		defer fh.Close()
-		w = fh
+	if out != nil {
+		w = out
 	} else if fh, ok := stdout.(*os.File); ok {
 		color = term.IsTerminal(int(fh.Fd())) && os.Getenv("NO_COLOR") == ""
 	}

@@ -20,17 +20,20 @@ import (
 type Registry struct {
 	handlers []core.Handler
 	pickle   core.Handler
+	zip      *zipfmt.Handler
 	disabled map[string]bool
 }
 
 // New builds the registry with every handler, sharing one policy.
 func New(pol *policy.Policy) *Registry {
 	pk := &picklefmt.Handler{Pol: pol}
+	zh := &zipfmt.Handler{Pol: pol}
 	return &Registry{
 		pickle: pk,
+		zip:    zh,
 		handlers: []core.Handler{
 			&numpyfmt.Handler{Pol: pol},
-			&zipfmt.Handler{Pol: pol},
+			zh,
 			&torchfmt.LegacyHandler{Pol: pol},
 			pk,
 		},
@@ -47,7 +50,12 @@ func (r *Registry) Names() []string {
 }
 
 // Disable turns a handler off by name (settings: scanners.<name>.enabled).
+// "pytorch-zip" turns off the PyTorch reading of zip archives.
 func (r *Registry) Disable(name string) error {
+	if name == "pytorch-zip" {
+		r.zip.TorchDisabled = true
+		return nil
+	}
 	for _, h := range r.handlers {
 		if h.Name() == name {
 			if r.disabled == nil {
@@ -81,10 +89,11 @@ func (r *Registry) Dispatch(s *core.Session, b *core.Blob) error {
 		return r.pickle.Scan(s, b)
 	}
 	for _, h := range r.handlers {
-		if r.disabled[h.Name()] {
-			continue
-		}
 		if h.Match(head, b) {
+			if r.disabled[h.Name()] {
+				s.Skip(b, core.SkipNotSupp, fmt.Sprintf("the %s scanner is disabled in the settings", h.Name()))
+				return nil
+			}
 			return h.Scan(s, b)
 		}
 	}

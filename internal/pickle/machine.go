@@ -445,7 +445,7 @@ func (m *machine) pushUnicode(n int64) error {
 		m.noteLiteral(v)
 		return m.push(v)
 	}
-	v := &Str{S: validPrefix(head), Long: true, Len: n, Off: off}
+	v := &Str{S: validPrefix(head), Long: true, Len: n, Off: off, Src: m.src}
 	m.noteLiteral(v)
 	return m.push(v)
 }

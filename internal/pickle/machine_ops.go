@@ -198,6 +198,11 @@ func (m *machine) build() error {
 			m.emit(&Event{Kind: EvCall, Op: opBuild, Off: m.opOff, Call: c})
 			return nil
 		}
+		if f, ok := x.Attrs[computedState]; ok {
+			// an earlier BUILD applied state the scanner could not see: this
+			// BUILD may call a __setstate__ it injected
+			m.emit(&Event{Kind: EvDunderState, Op: opBuild, Off: m.opOff, Target: x, Value: f, Detail: "__setstate__ (from state computed at load time)"})
+		}
 		m.applyState(x, state)
 		if g, ok := x.Func.(*Global); ok && g.Name == "dtype" {
 			x.State = state
@@ -226,17 +231,31 @@ func (m *machine) build() error {
 // Dunder keys are reported; injected __setstate__ is remembered on obj.
 func (m *machine) applyState(obj *Call, state Value) {
 	var dicts []*Dict
+	asDict := func(v Value) {
+		switch x := v.(type) {
+		case *Dict:
+			dicts = append(dicts, x)
+		case *Call:
+			if d, ok := x.Result.(*Dict); ok {
+				dicts = append(dicts, d)
+			} else if obj != nil && Interesting(x) {
+				// state computed at load time: its keys are unknown
+				if obj.Attrs == nil {
+					obj.Attrs = make(map[string]Value)
+				}
+				obj.Attrs[computedState] = x
+			}
+		}
+	}
 	switch s := state.(type) {
-	case *Dict:
-		dicts = append(dicts, s)
 	case *Seq:
 		if s.Kind == KTuple && s.N == 2 && len(s.Items) == 2 {
 			for _, it := range s.Items {
-				if d, ok := it.(*Dict); ok {
-					dicts = append(dicts, d)
-				}
+				asDict(it)
 			}
 		}
+	default:
+		asDict(s)
 	}
 	for _, d := range dicts {
 		for i, k := range d.Keys {
@@ -256,6 +275,9 @@ func (m *machine) applyState(obj *Call, state Value) {
 		}
 	}
 }
+
+// computedState marks an object whose BUILD state was computed at load time.
+const computedState = "\x00computed-state"
 
 // IsDunder reports whether name looks like __name__.
 func IsDunder(name string) bool {

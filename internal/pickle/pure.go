@@ -50,6 +50,9 @@ func evalPure(c *Call, budget *int64) Value {
 		s, _ := StrValue(c.Args.Items[i])
 		return strings.ToLower(strings.ReplaceAll(s, "_", "-"))
 	}
+	if d := evalDict(mod, g.Name, c); d != nil {
+		return d
+	}
 	in, ok := arg(0)
 	if !ok {
 		return nil
@@ -107,6 +110,41 @@ func evalPure(c *Call, budget *int64) Value {
 	return &Bytes{Data: out, Len: int64(len(out)), Off: -1, From: c}
 }
 
+// evalDict computes dict(pairs), dict(**kw) and OrderedDict(pairs) from
+// literal arguments, so BUILD state built that way is inspected too.
+func evalDict(mod, name string, c *Call) Value {
+	if !((mod == "builtins" && name == "dict") || (mod == "collections" && name == "OrderedDict")) {
+		return nil
+	}
+	d := &Dict{}
+	if len(c.Args.Items) == 1 {
+		pairs, ok := c.Args.Items[0].(*Seq)
+		if !ok {
+			if src, isDict := c.Args.Items[0].(*Dict); isDict {
+				for i := range src.Keys {
+					d.set(src.Keys[i], src.Vals[i])
+				}
+				pairs = &Seq{}
+			} else {
+				return nil
+			}
+		}
+		for _, it := range pairs.Items {
+			kv, ok := it.(*Seq)
+			if !ok || len(kv.Items) != 2 {
+				return nil
+			}
+			d.set(kv.Items[0], kv.Items[1])
+		}
+	}
+	if kw, ok := c.Kwargs.(*Dict); ok {
+		for i := range kw.Keys {
+			d.set(kw.Keys[i], kw.Vals[i])
+		}
+	}
+	return d
+}
+
 // BytesOf returns the full content of a literal str/bytes or of bytes a
 // pure decoder produced, or false when it is not statically known.
 func BytesOf(v Value) ([]byte, bool) { return literalBytes(v) }
@@ -119,7 +157,14 @@ func literalBytes(v Value) ([]byte, bool) {
 		if !x.Long {
 			return []byte(x.S), true
 		}
-		return nil, false
+		if x.Src == nil || x.Len > maxDerived {
+			return nil, false
+		}
+		buf := make([]byte, x.Len)
+		if n, err := x.Src.ReadAt(buf, x.Off); int64(n) != x.Len && err != nil {
+			return nil, false
+		}
+		return buf, true
 	case *Bytes:
 		if x.Data != nil || x.Len == 0 {
 			return x.Data, true

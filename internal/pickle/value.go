@@ -29,10 +29,11 @@ type Float float64
 // Str is a Python str. Long strings keep a head only (Long is set); the full
 // text can be re-read from Src at Off when the opcode stored it raw (UTF-8).
 type Str struct {
-	S    string // the text, or its head when Long
-	Long bool   // S is a prefix of a longer string
-	Len  int64  // length in bytes of the encoded argument
-	Off  int64  // absolute offset of the encoded argument
+	S    string      // the text, or its head when Long
+	Long bool        // S is a prefix of a longer string
+	Len  int64       // length in bytes of the encoded argument
+	Off  int64       // absolute offset of the encoded argument
+	Src  io.ReaderAt // set when Long and the argument is raw UTF-8 (BINUNICODE*)
 }
 
 // Bytes is a Python bytes or bytearray. Data holds the content when it is

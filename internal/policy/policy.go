@@ -270,10 +270,30 @@ func (p *Policy) paths(module, name, cm, cn string) []path {
 		tail := np[j:]
 		if a, ok := aliases[tail[0]]; ok {
 			tail = append(strings.Split(a, "."), tail[1:]...)
+		} else if p.privateAlias(tail[0]) {
+			// stdlib modules import os as _os, sys as _sys: random._os.system
+			tail = append([]string{strings.TrimLeft(tail[0], "_")}, tail[1:]...)
 		}
 		out = append(out, path{parts: tail, min: 1})
 	}
 	return out
+}
+
+// privateAlias reports whether an attribute name is a private alias of a
+// wholly denied module (_os, _sys, _subprocess, __os).
+func (p *Policy) privateAlias(name string) bool {
+	if !strings.HasPrefix(name, "_") {
+		return false
+	}
+	bare := strings.TrimLeft(name, "_")
+	if bare == "" || strings.HasSuffix(name, "__") {
+		return false
+	}
+	if a, ok := aliases[bare]; ok {
+		bare = a
+	}
+	_, ok := p.deny[bare+"\t*"]
+	return ok
 }
 
 func splitName(n string) []string {

@@ -7,7 +7,6 @@ package picklefmt
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/pickle"
@@ -34,28 +33,47 @@ type auditor struct {
 	shadow  bool // events are from a pass whose extra content is only reported when dangerous
 
 	verdicts map[*pickle.Global]policy.Verdict
-	found    map[string]*core.Finding
-	rank     map[string]int // evidence quality: 1 import, 2 call
-	order    []string
+	out      *collector
 	tramps   map[*pickle.Global]*tramp
 	nested   map[pickle.Value]bool // literals already scanned as deserializer input
-	notes    map[string]bool
+}
+
+// collector merges the findings of every reading of one stream: the same
+// rule and name is reported once, with the highest severity and the best
+// evidence.
+type collector struct {
+	found map[string]*core.Finding
+	rank  map[string]int // evidence quality: 1 import, 2 call
+	order []string
+	notes map[string]bool
+}
+
+func newCollector() *collector {
+	return &collector{found: map[string]*core.Finding{}, rank: map[string]int{}, notes: map[string]bool{}}
+}
+
+// flush moves the merged findings into the session.
+func (c *collector) flush(s *core.Session, b *core.Blob) {
+	for _, k := range c.order {
+		s.Add(b, *c.found[k])
+	}
+	c.found, c.rank, c.order = map[string]*core.Finding{}, map[string]int{}, nil
 }
 
 type tramp struct {
-	g       *pickle.Global
-	v       policy.Verdict
-	sev     core.Severity
-	evid    string
-	off     int64
-	judged  bool
-	reasons []string
+	g      *pickle.Global
+	v      policy.Verdict
+	sev    core.Severity
+	evid   string
+	reason string
+	off    int64
+	judged bool
 }
 
-func newAuditor(pol *policy.Policy, s *core.Session, b *core.Blob, scanner string) *auditor {
-	return &auditor{pol: pol, sess: s, blob: b, scanner: scanner,
-		verdicts: map[*pickle.Global]policy.Verdict{}, found: map[string]*core.Finding{}, rank: map[string]int{},
-		tramps: map[*pickle.Global]*tramp{}, nested: map[pickle.Value]bool{}, notes: map[string]bool{}}
+func newAuditor(pol *policy.Policy, s *core.Session, b *core.Blob, scanner string, out *collector) *auditor {
+	return &auditor{pol: pol, sess: s, blob: b, scanner: scanner, out: out,
+		verdicts: map[*pickle.Global]policy.Verdict{},
+		tramps:   map[*pickle.Global]*tramp{}, nested: map[pickle.Value]bool{}}
 }
 
 // trampolines are callables judged by what flows through them.
@@ -100,27 +118,36 @@ func (a *auditor) verdict(g *pickle.Global) policy.Verdict {
 func (a *auditor) add(f core.Finding) { a.addRanked(f, 1) }
 
 // addRanked records a finding whose evidence has the given quality: a
-// rendered call (2) is kept over an import line (1).
+// rendered call (2) is kept over an import line (1). In a shadow reading
+// (opcodes only pickle.load would run, inside joblib array data) only HIGH
+// and CRITICAL findings count.
 func (a *auditor) addRanked(f core.Finding, rank int) {
+	if a.shadow && f.Severity < core.High {
+		return
+	}
 	if f.Scanner == "" {
 		f.Scanner = a.scanner
 	}
+	c := a.out
 	k := f.Rule + "\x00" + f.Module + "\x00" + f.Operator
-	if old, ok := a.found[k]; ok {
+	if old, ok := c.found[k]; ok {
 		if f.Severity > old.Severity {
 			old.Severity = f.Severity
 			old.Description = f.Description
 		}
-		if f.Evidence != "" && (rank > a.rank[k] || old.Evidence == "") {
+		if f.Evidence != "" && (rank > c.rank[k] || old.Evidence == "") {
 			old.Evidence = f.Evidence
-			a.rank[k] = rank
+			c.rank[k] = rank
+		}
+		if f.Offset >= 0 && (old.Offset < 0 || f.Offset < old.Offset) {
+			old.Offset = f.Offset
 		}
 		return
 	}
 	cp := f
-	a.found[k] = &cp
-	a.rank[k] = rank
-	a.order = append(a.order, k)
+	c.found[k] = &cp
+	c.rank[k] = rank
+	c.order = append(c.order, k)
 }
 
 // finish flushes trampoline judgments and findings into the session.
@@ -140,33 +167,16 @@ func (a *auditor) finish() {
 				continue
 			}
 			evid = fmt.Sprintf("%s is imported (%s)", t.v.Canonical, t.v.Reason)
-		} else if len(t.reasons) > 0 {
-			evid = evid + " — " + strings.Join(uniq(t.reasons), "; ")
+		} else if t.reason != "" {
+			evid = evid + " — " + t.reason
 		}
-		if sev == core.SeverityNone || (a.shadow && sev < core.High) {
+		if sev == core.SeverityNone {
 			continue
 		}
 		a.add(core.Finding{Rule: rules.PickleTrampoline, Severity: sev, Description: desc,
 			Module: t.g.Module, Operator: t.g.Name, Evidence: evid, Offset: t.off})
 	}
-	for _, k := range a.order {
-		a.sess.Add(a.blob, *a.found[k])
-	}
-	a.found = map[string]*core.Finding{}
-	a.order = nil
 	a.tramps = map[*pickle.Global]*tramp{}
-}
-
-func uniq(s []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range s {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // Observe handles one machine event.
@@ -183,26 +193,24 @@ func (a *auditor) Observe(ev *pickle.Event) {
 	case pickle.EvDunderState:
 		a.onDunderState(ev)
 	case pickle.EvPersistentID:
-		if !a.torch && !a.shadow {
+		if !a.torch {
 			a.note(rules.PicklePersistentID, pickle.OpName(ev.Op), "Persistent id used outside a framework archive",
 				"plain pickle.load refuses it, framework loaders resolve it: "+pickle.Render(ev.Value, 120), ev.Off)
 		}
 	case pickle.EvFrameStraddle:
 		a.note(rules.PickleFrameAnomaly, "FRAME", "Opcode straddles a FRAME boundary", ev.Detail, ev.Off)
 	case pickle.EvTrailing:
-		if !a.shadow {
-			a.note(rules.PickleTrailingData, "STOP", "Bytes after the last pickle are not a pickle", ev.Detail, ev.Off)
-		}
+		a.note(rules.PickleTrailingData, "STOP", "Bytes after the last pickle are not a pickle", ev.Detail, ev.Off)
 	case pickle.EvEmbedded:
 		a.onEmbedded(ev)
 	}
 }
 
 func (a *auditor) note(rule, op, desc, evid string, off int64) {
-	if a.notes[rule] {
+	if a.out.notes[rule] {
 		return
 	}
-	a.notes[rule] = true
+	a.out.notes[rule] = true
 	a.add(core.Finding{Rule: rule, Severity: core.Low, Description: desc, Module: "pickle", Operator: op, Evidence: evid, Offset: off})
 }
 
@@ -215,9 +223,6 @@ func (a *auditor) onImport(ev *pickle.Event) {
 	}
 	if frameworkLoaders[v.Canonical] && v.Class == policy.Unknown {
 		return // reported with its call when the bytes cannot be scanned
-	}
-	if a.shadow && (v.Class != policy.Dangerous || v.Severity < core.High) {
-		return
 	}
 	switch v.Class {
 	case policy.Dangerous:
@@ -289,9 +294,6 @@ func (a *auditor) onDunderState(ev *pickle.Event) {
 	sev := core.Low
 	if implicitDunders[ev.Detail] || pickle.Interesting(ev.Value) {
 		sev = core.Critical
-	}
-	if a.shadow && sev < core.High {
-		return
 	}
 	a.add(core.Finding{Rule: rules.PickleDunderState, Severity: sev,
 		Description: fmt.Sprintf("BUILD state sets attribute %s", ev.Detail),

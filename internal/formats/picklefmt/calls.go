@@ -11,22 +11,41 @@ import (
 	"github.com/modelscan-go/modelscan/internal/rules"
 )
 
-// canonicalOf returns the canonical dotted name of a global.
-func (a *auditor) canonicalOf(g *pickle.Global) string { return a.verdict(g).Canonical }
+// Resolved object names are written "module:qualname" so the module and
+// attribute parts stay apart ("random._os:system" is not module random._os).
 
-// calleeName returns the canonical name of the callable a Call invokes when
-// it is a plain global.
+// canonicalOf returns the canonical "module:qualname" of a global.
+func (a *auditor) canonicalOf(g *pickle.Global) string {
+	m, n := a.pol.Canonical(g.Module, g.Name)
+	return m + ":" + n
+}
+
+// calleeName returns the canonical dotted name of the callable a Call
+// invokes when it is a plain global.
 func (a *auditor) calleeName(c *pickle.Call) string {
 	if g, ok := c.Func.(*pickle.Global); ok {
-		return a.canonicalOf(g)
+		return a.verdict(g).Canonical
 	}
 	return ""
 }
 
-// objName resolves the dotted name of an object value when it is statically
-// known: a global, a module returned by an import resolver, or an attribute
-// reached through getattr/attrgetter with literal names. module is true when
-// the value is a module object returned by a resolver.
+// attrOf appends an attribute to a resolved name.
+func attrOf(base, attr string) string {
+	if strings.HasSuffix(base, ":") {
+		return base + attr
+	}
+	return base + "." + attr
+}
+
+// dotted turns a resolved name into a plain dotted name for messages.
+func dotted(name string) string {
+	return strings.TrimSuffix(strings.Replace(name, ":", ".", 1), ".")
+}
+
+// objName resolves the name of an object value when it is statically known:
+// a global, a module returned by an import resolver, or an attribute reached
+// through getattr/attrgetter with literal names. module is true when the
+// value is a module object returned by a resolver.
 func (a *auditor) objName(v pickle.Value, depth int) (name string, module bool) {
 	if depth > 8 {
 		return "", false
@@ -40,14 +59,25 @@ func (a *auditor) objName(v pickle.Value, depth int) (name string, module bool) 
 		switch {
 		case resolvers[callee] && len(args) > 0:
 			if s, ok := pickle.StrValue(args[0]); ok {
-				mod := strings.ReplaceAll(s, ":", ".")
-				m, n := a.pol.Canonical(mod, "")
-				return joinName(m, n), callee == "builtins.__import__" || callee == "importlib.import_module" || callee == "importlib.__import__" || callee == "importlib._bootstrap._gcd_import"
+				if mod, attr, found := strings.Cut(s, ":"); found {
+					return mod + ":" + attr, false // pkgutil.resolve_name('os:system')
+				}
+				imp := callee == "builtins.__import__" || callee == "importlib.import_module" ||
+					callee == "importlib.__import__" || callee == "importlib._bootstrap._gcd_import"
+				if imp {
+					m, _ := a.pol.Canonical(s, "")
+					return m + ":", true
+				}
+				// pydoc.locate('os.system'): a dotted path
+				if i := strings.LastIndex(s, "."); i > 0 {
+					return s[:i] + ":" + s[i+1:], false
+				}
+				return s + ":", true
 			}
 		case callee == "builtins.getattr" && len(args) >= 2:
 			if attr, ok := pickle.StrValue(args[1]); ok {
 				if base, _ := a.objName(args[0], depth+1); base != "" {
-					return base + "." + attr, false
+					return attrOf(base, attr), false
 				}
 			}
 		}
@@ -55,7 +85,7 @@ func (a *auditor) objName(v pickle.Value, depth int) (name string, module bool) 
 		if inner, ok := x.Func.(*pickle.Call); ok && a.calleeName(inner) == "operator.attrgetter" && len(inner.Args.Items) == 1 && len(args) == 1 {
 			if attr, ok := pickle.StrValue(inner.Args.Items[0]); ok {
 				if base, _ := a.objName(args[0], depth+1); base != "" {
-					return base + "." + attr, false
+					return attrOf(base, attr), false
 				}
 			}
 		}
@@ -63,22 +93,17 @@ func (a *auditor) objName(v pickle.Value, depth int) (name string, module bool) 
 	return "", false
 }
 
-func joinName(m, n string) string {
-	if n == "" {
-		return m
+// classifyName classifies a name reached indirectly ("module:qualname",
+// or a plain dotted name split at its last dot).
+func (a *auditor) classifyName(name string) policy.Verdict {
+	if m, n, ok := strings.Cut(name, ":"); ok {
+		return a.pol.Classify(m, n)
 	}
-	return m + "." + n
-}
-
-// classifyName classifies a dotted name reached indirectly.
-func (a *auditor) classifyName(dotted string) policy.Verdict {
-	i := strings.LastIndex(dotted, ".")
+	i := strings.LastIndex(name, ".")
 	if i < 0 {
-		return a.pol.Classify(dotted, "")
+		return a.pol.Classify(name, "")
 	}
-	// Try the longest module prefix the policy knows nothing special about:
-	// classification already walks every split of the name.
-	return a.pol.Classify(dotted[:i], dotted[i+1:])
+	return a.pol.Classify(name[:i], name[i+1:])
 }
 
 // judgement is the severity a trampoline use earns, with why.
@@ -105,9 +130,6 @@ func (a *auditor) onCall(ev *pickle.Event) {
 		a.computedCall(f, c)
 	default:
 		// persistent object, unresolved import or out-of-band buffer called
-		if a.shadow {
-			return
-		}
 		a.add(core.Finding{Rule: rules.PickleTrampoline, Severity: core.High,
 			Description: "Call of a callable the scanner cannot resolve",
 			Module:      "unknown", Operator: "unknown", Offset: c.Off,
@@ -115,25 +137,25 @@ func (a *auditor) onCall(ev *pickle.Event) {
 	}
 }
 
-func (a *auditor) judge(t *tramp, j judgement, c *pickle.Call) {
-	if !t.judged || j.sev > t.sev {
+// judge records a judgement of a trampoline call; the most severe one
+// (and its evidence and reason) is kept.
+func (a *auditor) judge(t *tramp, j judgement, c *pickle.Call) { a.record(t, j, c, false) }
+
+// judgeApplication records the judgement of calling a trampoline's result;
+// at equal severity its rendering (the call that runs) is the better evidence.
+func (a *auditor) judgeApplication(t *tramp, j judgement, c *pickle.Call) { a.record(t, j, c, true) }
+
+func (a *auditor) record(t *tramp, j judgement, c *pickle.Call, applied bool) {
+	if !t.judged || j.sev > t.sev || (applied && j.sev == t.sev) {
 		t.sev = j.sev
 		t.evid = pickle.Render(c, evidenceMax)
-		if t.judged {
-			t.reasons = nil
-		}
+		t.reason = j.reason
 	}
 	t.judged = true
-	if j.sev >= t.sev && j.reason != "" {
-		t.reasons = append(t.reasons, j.reason)
-	}
 }
 
 // directCall handles a call whose callable is a global.
 func (a *auditor) directCall(g *pickle.Global, v policy.Verdict, c *pickle.Call) {
-	if a.shadow && (v.Class != policy.Dangerous || v.Severity < core.High) {
-		return
-	}
 	evid := pickle.Render(c, evidenceMax)
 	switch v.Class {
 	case policy.Dangerous:
@@ -231,14 +253,14 @@ func (a *auditor) judgeAttr(obj pickle.Value, attr string, called bool) judgemen
 		}
 	}
 	if base != "" {
-		v := a.classifyName(base + "." + attr)
+		v := a.classifyName(attrOf(base, attr))
 		if v.Class == policy.Dangerous {
 			return judgement{core.Critical, fmt.Sprintf("reaches %s (%s)", v.Canonical, v.Reason)}
 		}
 		if isModule {
 			return judgement{core.Critical, "reads an attribute of a module imported at load time"}
 		}
-		return a.allowedAttr(a.classifyName(base), v, base+"."+attr, called)
+		return a.allowedAttr(a.classifyName(base), v, dotted(attrOf(base, attr)), called)
 	}
 	switch x := obj.(type) {
 	case *pickle.Call:
@@ -249,9 +271,9 @@ func (a *auditor) judgeAttr(obj pickle.Value, attr string, called bool) judgemen
 		}
 		v := a.classifyName(cls)
 		if v.Class == policy.Dangerous {
-			return judgement{core.Critical, fmt.Sprintf("attribute of a %s object (%s)", cls, v.Reason)}
+			return judgement{core.Critical, fmt.Sprintf("attribute of a %s object (%s)", dotted(cls), v.Reason)}
 		}
-		return a.allowedAttr(v, a.classifyName(cls+"."+attr), cls+"."+attr, called)
+		return a.allowedAttr(v, a.classifyName(attrOf(cls, attr)), dotted(attrOf(cls, attr)), called)
 	case *pickle.Pers, *pickle.Unresolved, *pickle.Buffer:
 		return judgement{core.High, "attribute of an object the scanner cannot resolve"}
 	}
@@ -265,7 +287,8 @@ func (a *auditor) allowedAttr(base, target policy.Verdict, name string, called b
 	case target.Class == policy.Safe:
 		return judgement{core.SeverityNone, ""}
 	case base.Class == policy.Safe && !called:
-		return judgement{core.Low, "reads " + name + " (not called during the load)"}
+		// an enum member or a bound method kept as data: harmless
+		return judgement{core.SeverityNone, ""}
 	case called:
 		return judgement{core.Medium, "calls " + name}
 	}
@@ -288,7 +311,7 @@ func (a *auditor) judgeTarget(v pickle.Value, verb string) judgement {
 	if vd.Class == policy.Dangerous {
 		return judgement{core.Critical, fmt.Sprintf("%s %s (%s)", verb, vd.Canonical, vd.Reason)}
 	}
-	return judgement{core.Medium, fmt.Sprintf("%s %s", verb, name)}
+	return judgement{core.Medium, fmt.Sprintf("%s %s", verb, dotted(name))}
 }
 
 // computedCall handles calling the result of an earlier call: a trampoline
@@ -305,6 +328,9 @@ func (a *auditor) computedCall(inner *pickle.Call, c *pickle.Call) {
 		switch t.v.Canonical {
 		case "builtins.getattr":
 			j = a.judgeApplied(inner, c)
+			if kind := suspiciousArgs(c); kind != "" && j.sev < core.High {
+				j = judgement{core.High, j.reason + ", with " + kind}
+			}
 		case "functools.partial", "functools.partialmethod":
 			if len(inner.Args.Items) > 0 {
 				j = a.judgeTarget(inner.Args.Items[0], "calls")
@@ -322,7 +348,7 @@ func (a *auditor) computedCall(inner *pickle.Call, c *pickle.Call) {
 		default:
 			j = judgement{core.Medium, ""}
 		}
-		a.judge(t, j, c)
+		a.judgeApplication(t, j, c)
 		return
 	}
 	// a call result of an attrgetter application: attrgetter(x)(obj)(args)
@@ -332,20 +358,15 @@ func (a *auditor) computedCall(inner *pickle.Call, c *pickle.Call) {
 		if v.Class == policy.Dangerous || module {
 			sev = core.Critical
 		}
-		if a.shadow && sev < core.High {
-			return
-		}
+		d := dotted(name)
 		a.add(core.Finding{Rule: rules.PickleTrampoline, Severity: sev,
-			Description: fmt.Sprintf("Indirect call of '%s'", name),
-			Module:      moduleOf(name), Operator: nameOf(name), Offset: c.Off,
-			Evidence: pickle.Render(c, evidenceMax) + " calls " + name})
+			Description: fmt.Sprintf("Indirect call of '%s'", d),
+			Module:      moduleOf(d), Operator: nameOf(d), Offset: c.Off,
+			Evidence: pickle.Render(c, evidenceMax) + " calls " + d})
 		return
 	}
 	if inner.Result != nil {
 		return // calling decoded bytes fails at load
-	}
-	if a.shadow {
-		return
 	}
 	a.add(core.Finding{Rule: rules.PickleTrampoline, Severity: core.High,
 		Description: "Call of a callable computed at load time",

@@ -49,15 +49,11 @@ func Sniff(head []byte, b *core.Blob) bool {
 	return trial(b)
 }
 
-const trialBytes = 1 << 16
-
-// trial runs the machine over the start of a blob to tell a protocol 0/1
+// trial runs the machine over the start of a blob (a bounded number of
+// opcodes; long literals are skipped, not read) to tell a protocol 0/1
 // pickle from text or binary data that happens to start with an opcode byte.
 func trial(b *core.Blob) bool {
 	end := b.Size
-	if end > trialBytes {
-		end = trialBytes
-	}
 	calls, imports, ops := 0, 0, 0
 	obs := pickle.ObserverFunc(func(ev *pickle.Event) {
 		switch ev.Kind {
@@ -74,10 +70,9 @@ func trial(b *core.Blob) bool {
 	if err == nil {
 		return res.Pickles > 0
 	}
-	var pe *pickle.ParseError
-	if errors.As(err, &pe) && strings.Contains(pe.Error(), "before seeing STOP") && end < b.Size {
-		// ran out of the trial window: a long pickle
-		return ops > 8
+	var be *pickle.BudgetError
+	if errors.As(err, &be) {
+		return ops > 8 // a long pickle: the opcode budget of the trial ran out
 	}
 	// a parse error (or a truncated stream) after the stream already made
 	// a call is still a pickle: the call runs before the loader fails. So is

@@ -44,10 +44,12 @@ func ScanStream(pol *policy.Policy, s *core.Session, b *core.Blob, o Options) (p
 			return nil
 		}}
 
+	out := newCollector()
+	defer out.flush(s, b)
 	pass := func(mode pickle.FrameMode, joblib bool) (pickle.Result, error, bool) {
 		c := cfg
 		c.Mode, c.Joblib = mode, joblib
-		a := newAuditor(pol, s, b, o.Scanner)
+		a := newAuditor(pol, s, b, o.Scanner, out)
 		a.torch = o.Torch
 		seen := false
 		obs := pickle.ObserverFunc(func(ev *pickle.Event) {

@@ -19,7 +19,10 @@ import (
 )
 
 // Handler scans zip content.
-type Handler struct{ Pol *policy.Policy }
+type Handler struct {
+	Pol           *policy.Policy
+	TorchDisabled bool // settings turned the PyTorch scanner off
+}
 
 // Name implements core.Handler.
 func (h *Handler) Name() string { return "zip" }
@@ -35,13 +38,17 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		s.Fail(b, core.CatNestedZip, fmt.Errorf("zip: %w", err))
 		return nil
 	}
+	torch := isTorch(z)
+	if torch && h.TorchDisabled {
+		s.Skip(b, core.SkipNotSupp, "the PyTorch scanner is disabled in the settings")
+		return nil
+	}
 	s.MarkScanned(b)
 	if errors.Is(err, zipx.ErrTooManyMembers) {
 		s.Budget(b, "max_members", err)
 	} else if err != nil {
 		s.Fail(b, core.CatNestedZip, err)
 	}
-	torch := isTorch(z)
 	for _, a := range z.Anomalies {
 		h.anomaly(s, b, a, "")
 	}

@@ -1169,6 +1169,9 @@ def _stdlib_objects():
     add("re-pattern", lambda: [re_.compile(r"(?u)\b\w\w+\b"), re_.compile(b"ab", re_.I)])
     add("named-tuple-types", lambda: [datetime.datetime(2020, 1, 1).utctimetuple()])
     add("simple-namespace", lambda: __import__("types").SimpleNamespace(a=1))
+    add("stdlib-enums", lambda: [__import__("http").HTTPStatus.OK, __import__("http").HTTPMethod.GET
+                                 if hasattr(__import__("http"), "HTTPMethod") else None,
+                                 enum.Flag, enum.IntFlag])
     add("argparse-namespace", lambda: __import__("argparse").Namespace(lr=0.1, arch="x"))
     return objs
 
@@ -1479,9 +1482,27 @@ def weights_only_names():
     return names
 
 
+# Pure functions and plain data types from modules excluded as a whole above. Each is
+# checked to exist here; the reason says why it is safe to import and call with any arguments
+# (no side effects, no callable arguments, no name resolution).
+CURATED_PURE = {
+    ("types", "SimpleNamespace"): "attribute bag (a BUILD that injects dunders is reported separately)",
+    ("operator", "or_"): "re.RegexFlag combinations pickle as operator.or_(a, b)",
+    ("zoneinfo", "ZoneInfo._unpickle"): "ZoneInfo pickles as getattr(ZoneInfo, '_unpickle')(key, from_cache): "
+                                        "a zone lookup by name",
+}
+for _name in ("abs add and_ concat contains countOf eq floordiv ge gt index indexOf inv invert is_ is_not le "
+              "lshift lt matmul mod mul ne neg not_ pos pow rshift sub truediv truth xor length_hint").split():
+    CURATED_PURE[("operator", _name)] = "arithmetic or comparison on its arguments"
+for _mod in ("math", "cmath"):
+    for _name in sorted(dir(__import__(_mod))):
+        if not _name.startswith("_") and callable(getattr(__import__(_mod), _name)):
+            CURATED_PURE[(_mod, _name)] = "pure numeric function"
+
+
 # ---------------------------------------------------------------- main
 
-TAG_PRIORITY = ("torch-weights-only", "observed:", "stdlib-type", "class:", "numpy2-alias")
+TAG_PRIORITY = ("torch-weights-only", "observed:", "stdlib-type", "stdlib-pure", "class:", "numpy2-alias")
 
 
 def tag_rank(tag):
@@ -1540,6 +1561,11 @@ def main(out):
             resolve(*key)
         except Exception:
             not_importable.append("%s.%s" % key)
+
+    # (c2) curated pure functions from modules excluded as a whole
+    for key in sorted(CURATED_PURE):
+        resolve(*key)  # must exist (qualnames resolve attribute by attribute)
+        entries[key].add("stdlib-pure")
 
     # (d) numpy 2 aliases
     for (mod, qn) in list(entries):
