@@ -118,6 +118,9 @@ func (a *auditor) onCall(ev *pickle.Event) {
 	case *pickle.Global:
 		v := a.verdict(f)
 		scanned := a.maybeNested(v.Canonical, c)
+		if v.Class != policy.Safe {
+			a.feedTrampolines(c, v)
+		}
 		switch t, ok := a.tramps[f]; {
 		case ok:
 			a.judge(t, a.judgeTrampoline(v.Canonical, c), c)
@@ -171,6 +174,36 @@ func (a *auditor) directCall(g *pickle.Global, v policy.Verdict, c *pickle.Call)
 				Description: fmt.Sprintf("Unknown callable '%s' from module '%s' called with %s", g.Name, g.Module, kind),
 				Module:      g.Module, Operator: g.Name, Offset: c.Off, Evidence: evid})
 		}
+	}
+}
+
+// feedTrampolines judges trampoline products handed as arguments to a
+// callable that is not known to be safe: that callable may call them
+// (apply(getattr(dict, 'get'), ...)), so they reach it.
+func (a *auditor) feedTrampolines(c *pickle.Call, consumer policy.Verdict) {
+	var visit func(v pickle.Value, depth int)
+	visit = func(v pickle.Value, depth int) {
+		switch x := v.(type) {
+		case *pickle.Call:
+			if g, ok := x.Func.(*pickle.Global); ok {
+				if t := a.tramps[g]; t != nil {
+					sev := core.Medium
+					if consumer.Class == policy.Dangerous {
+						sev = consumer.Severity
+					}
+					a.judge(t, judgement{sev, "its result is handed to " + consumer.Canonical}, c)
+				}
+			}
+		case *pickle.Seq:
+			if depth < 2 {
+				for _, it := range x.Items {
+					visit(it, depth+1)
+				}
+			}
+		}
+	}
+	for _, arg := range c.Args.Items {
+		visit(arg, 0)
 	}
 }
 
