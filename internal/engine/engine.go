@@ -69,7 +69,7 @@ func (e *Engine) ScanBlob(ctx context.Context, b *core.Blob) (fr FileResult) {
 	}()
 	if err := s.Scan(b); err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
-			s.Budget(b, "max_time_per_file", fmt.Errorf("scan of %s took longer than %s", b.Source, e.Timeout))
+			s.Budget(b, "max_seconds_per_file", fmt.Errorf("scan of %s took longer than %s", b.Source, e.Timeout))
 		} else if ctx.Err() != nil {
 			s.Fail(b, core.CatCancelled, fmt.Errorf("scan interrupted: %w", ctx.Err()))
 		} else {

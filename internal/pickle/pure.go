@@ -53,6 +53,9 @@ func evalPure(c *Call, budget *int64) Value {
 	if d := evalDict(mod, g.Name, c); d != nil {
 		return d
 	}
+	if !pureDecoders[mod+"."+g.Name] {
+		return nil
+	}
 	in, ok := arg(0)
 	if !ok {
 		return nil
@@ -108,6 +111,16 @@ func evalPure(c *Call, budget *int64) Value {
 		return nil
 	}
 	return &Bytes{Data: out, Len: int64(len(out)), Off: -1, From: c}
+}
+
+// pureDecoders are the calls evalPure understands.
+var pureDecoders = map[string]bool{
+	"codecs.encode": true, "codecs.decode": true, "base64.b64decode": true, "base64.standard_b64decode": true,
+	"base64.decodebytes": true, "base64.decodestring": true, "binascii.a2b_base64": true,
+	"base64.urlsafe_b64decode": true, "base64.b32decode": true, "base64.b16decode": true, "binascii.unhexlify": true,
+	"binascii.a2b_hex": true, "builtins.bytes.fromhex": true, "builtins.bytearray.fromhex": true,
+	"base64.a85decode": true, "zlib.decompress": true, "gzip.decompress": true, "bz2.decompress": true,
+	"builtins.bytes": true, "builtins.bytearray": true,
 }
 
 // evalDict computes dict(pairs), dict(**kw) and OrderedDict(pairs) from

@@ -71,7 +71,8 @@ func (r *reader) fill() error {
 		n = rem
 	}
 	if cap(r.buf) < int(n) {
-		r.buf = make([]byte, readerBuf)
+		// small streams get a small buffer; it grows to readerBuf at most
+		r.buf = make([]byte, max(n, min(2*int64(cap(r.buf)), readerBuf)))
 	}
 	r.buf = r.buf[:n]
 	got, err := r.src.ReadAt(r.buf, r.pos)

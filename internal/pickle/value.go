@@ -226,8 +226,19 @@ func mkInt(v int64) Value {
 	return Int(v)
 }
 
+// newSeq builds a container from items, taking ownership of the slice.
 func newSeq(kind SeqKind, items []Value) *Seq {
 	s := &Seq{Kind: kind}
+	if len(items) <= maxKeptItems {
+		s.Items, s.N = items, int64(len(items))
+		for _, v := range items {
+			if Interesting(v) {
+				s.Interesting = true
+				break
+			}
+		}
+		return s
+	}
 	s.appendAll(items)
 	return s
 }

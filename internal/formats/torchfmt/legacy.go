@@ -38,7 +38,8 @@ func (h *LegacyHandler) Match(head []byte, b *core.Blob) bool {
 	if len(head) < 3 || head[0] != 0x80 {
 		return false
 	}
-	res, _ := pickle.Run(b.R, 0, b.Size, pickle.Config{MaxPickles: 2, MaxOps: 10000, MaxLine: 4096}, nil)
+	// the magic number and protocol version are a handful of opcodes each
+	res, _ := pickle.Run(b.R, 0, b.Size, pickle.Config{MaxPickles: 2, MaxOps: 64, MaxLine: 4096}, nil)
 	if len(res.Values) >= 1 && isMagic(res.Values[0]) {
 		return true
 	}

@@ -113,3 +113,15 @@ func (z *reinflater) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return n, err
 }
+
+// storedMismatch reads a stored member to verify its CRC and size.
+func storedMismatch(r io.ReaderAt, m *zipx.Member) error {
+	d, err := m.Open(r, -1)
+	if err != nil {
+		return nil
+	}
+	if _, err := io.Copy(io.Discard, d); err != nil {
+		return nil
+	}
+	return d.Mismatch()
+}

@@ -44,12 +44,16 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		return nil
 	}
 	s.MarkScanned(b)
-	if errors.Is(err, zipx.ErrTooManyMembers) {
+	truncated := errors.Is(err, zipx.ErrTooManyMembers)
+	if truncated {
 		s.Budget(b, "max_members", err)
 	} else if err != nil {
 		s.Fail(b, core.CatNestedZip, err)
 	}
 	for _, a := range z.Anomalies {
+		if truncated && (a.Kind == zipx.KindCDSizeMismatch || a.Kind == zipx.KindCountMismatch) {
+			continue // the walk stopped at the budget, not at a bad directory
+		}
 		h.anomaly(s, b, a, "")
 	}
 	if z.Prefix > 0 {
@@ -116,6 +120,11 @@ func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bo
 		}
 		s.Fail(child, core.CatNestedZip, fmt.Errorf("member cannot be read: %w", err))
 		return
+	}
+	if mismatch == nil && m.Method == 0 && !isStorage(m.Name) && size <= inMemoryMax {
+		// stored members are read in place; check the CRC of the ones the
+		// scan reads anyway (tensor storages are skipped, as torch does)
+		mismatch = storedMismatch(b.R, m)
 	}
 	if mismatch != nil {
 		h.anomaly(s, b, zipx.Anomaly{Kind: zipx.KindBadCRC, Detail: mismatch.Error()}, m.Name)
