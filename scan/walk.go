@@ -54,7 +54,12 @@ func walk(p string, prefixed bool) (files []file, skips []Skip, errs []Error) {
 		if d.IsDir() {
 			return nil
 		}
-		info, err := os.Stat(path) // follows links to files
+		var info fs.FileInfo
+		if d.Type().IsRegular() {
+			info, err = d.Info()
+		} else {
+			info, err = os.Stat(path) // follows links to files
+		}
 		if err != nil {
 			errs = append(errs, Error{Category: core.CatPath, Source: name(rel), Description: err.Error()})
 			return nil

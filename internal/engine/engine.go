@@ -4,8 +4,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -14,6 +16,9 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats"
 )
+
+// smallFile is the size up to which a file is read into memory at once.
+const smallFile = 256 << 10
 
 // Engine scans files with a registry and limits.
 type Engine struct {
@@ -47,7 +52,18 @@ func (e *Engine) ScanFile(ctx context.Context, path, source string) (fr FileResu
 		return fr
 	}
 	fr.Size = st.Size()
-	b := &core.Blob{Source: source, Name: st.Name(), R: f, Size: st.Size()}
+	var r io.ReaderAt = f
+	if st.Size() <= smallFile {
+		// small files are read once: every handler's probes then cost no
+		// system calls
+		data := make([]byte, st.Size())
+		if _, err := io.ReadFull(f, data); err != nil {
+			fr.Problems = append(fr.Problems, core.Problem{Category: core.CatPath, Source: source, Description: err.Error()})
+			return fr
+		}
+		r = bytes.NewReader(data)
+	}
+	b := &core.Blob{Source: source, Name: st.Name(), R: r, Size: st.Size()}
 	return e.ScanBlob(ctx, b)
 }
 

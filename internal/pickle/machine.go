@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"math/big"
+	"unicode/utf8"
 )
 
 // Config bounds and tunes a run of the machine.
@@ -91,6 +92,8 @@ type machine struct {
 	memo   []Value
 	sparse map[int64]Value
 	nmemo  int
+	reads  *indexSet // memo indices the stream reads (nil: keep every entry)
+	filled *indexSet // occupied indices, when reads is set
 
 	proto   int
 	ops     int64
@@ -127,6 +130,9 @@ func Run(src io.ReaderAt, start, end int64, cfg Config, obs Observer) (Result, e
 		cfg.MaxLine = d.MaxLine
 	}
 	m := &machine{r: newReader(src, start, end, cfg.Mode), src: src, cfg: cfg, obs: obs, frameAt: -1, derived: derivedBudget}
+	if !cfg.Joblib && end-start >= prescanMin {
+		m.reads, m.filled = prescanReads(src, start, end, cfg), &indexSet{}
+	}
 	err := m.runStream()
 	var pe *ParseError
 	if errors.As(err, &pe) && pe.Op == opFrame {
@@ -251,7 +257,9 @@ func (m *machine) runOne() (Value, error) {
 			}
 			return nil, m.fail(err)
 		}
-		m.afterOp()
+		if m.r.drops != m.drops || m.frameAt >= 0 {
+			m.afterOp()
+		}
 		for len(m.pending) > 0 {
 			f := m.pending[0]
 			m.pending = m.pending[1:]
@@ -340,12 +348,24 @@ func (m *machine) popItems(start int) ([]Value, error) {
 	return items, nil
 }
 
+// truncate drops stack[k:] (already consumed in place).
+func (m *machine) truncate(k int) {
+	for i := k; i < len(m.stack); i++ {
+		m.stack[i] = nil
+	}
+	m.stack = m.stack[:k]
+}
+
 func (m *machine) memoGet(idx int64) (Value, error) {
 	if idx >= 0 && idx < int64(len(m.memo)) && m.memo[idx] != nil {
 		return m.memo[idx], nil
 	}
 	if v, ok := m.sparse[idx]; ok {
 		return v, nil
+	}
+	if m.filled != nil && m.filled.has(idx) {
+		// the pre-pass did not see this read: never expected, fail closed
+		return nil, m.failf("memo value at index %d was not retained (internal inconsistency)", idx)
 	}
 	return nil, m.failf("Memo value not found at index %d", idx)
 }
@@ -354,10 +374,43 @@ func (m *machine) memoPut(idx int64, v Value) error {
 	if idx < 0 {
 		return m.failf("negative PUT argument")
 	}
-	fresh := true
+	if m.isFilled(idx) {
+		if m.reads == nil || m.reads.has(idx) {
+			m.store(idx, v)
+		}
+		return nil
+	}
+	m.nmemo++
+	if m.nmemo > m.cfg.MaxMemo {
+		return &BudgetError{Budget: "max_memo", Limit: int64(m.cfg.MaxMemo), Off: m.opOff}
+	}
+	if m.reads != nil {
+		m.filled.add(idx)
+		if !m.reads.has(idx) {
+			return nil // never read back: nothing to keep
+		}
+	}
+	m.store(idx, v)
+	return nil
+}
+
+// isFilled reports whether memo slot idx was set before (MEMOIZE numbers
+// slots by how many are filled).
+func (m *machine) isFilled(idx int64) bool {
+	if m.filled != nil {
+		return m.filled.has(idx)
+	}
+	if idx < int64(len(m.memo)) {
+		return m.memo[idx] != nil
+	}
+	_, ok := m.sparse[idx]
+	return ok
+}
+
+// store keeps a memo entry (used when the pre-pass selected it).
+func (m *machine) store(idx int64, v Value) {
 	switch {
 	case idx < int64(len(m.memo)):
-		fresh = m.memo[idx] == nil
 		m.memo[idx] = v
 	case idx < int64(len(m.memo))+4096 && idx < 1<<31:
 		for int64(len(m.memo)) < idx {
@@ -368,25 +421,8 @@ func (m *machine) memoPut(idx int64, v Value) error {
 		if m.sparse == nil {
 			m.sparse = make(map[int64]Value)
 		}
-		_, had := m.sparse[idx]
-		fresh = !had
 		m.sparse[idx] = v
 	}
-	if fresh {
-		m.nmemo++
-		if m.nmemo > m.cfg.MaxMemo {
-			return &BudgetError{Budget: "max_memo", Limit: int64(m.cfg.MaxMemo), Off: m.opOff}
-		}
-	}
-	return nil
-}
-
-func le(b []byte) uint64 {
-	var v uint64
-	for i := len(b) - 1; i >= 0; i-- {
-		v = v<<8 | uint64(b[i])
-	}
-	return v
 }
 
 // readLine reads a text argument line, bounded by MaxLine.
@@ -432,6 +468,22 @@ func (m *machine) pushBytes(n int64, bytearray bool) error {
 }
 
 func (m *machine) pushUnicode(n int64) error {
+	if n <= inlineLimit {
+		// read straight from the reader's buffer: one allocation
+		b, err := m.r.read(int(n))
+		if err != nil {
+			return err
+		}
+		var s string
+		if utf8.Valid(b) {
+			s = string(b)
+		} else if s, err = decodeUTF8Surrogatepass(b); err != nil {
+			return err
+		}
+		v := &Str{S: s}
+		m.noteLiteral(v)
+		return m.push(v)
+	}
 	data, head, off, err := m.payload(n)
 	if err != nil {
 		return err
@@ -441,11 +493,11 @@ func (m *machine) pushUnicode(n int64) error {
 		if err != nil {
 			return err
 		}
-		v := &Str{S: s, Len: n, Off: off}
+		v := &Str{S: s}
 		m.noteLiteral(v)
 		return m.push(v)
 	}
-	v := &Str{S: validPrefix(head), Long: true, Len: n, Off: off, Src: m.src}
+	v := &Str{S: validPrefix(head), Long: &LongRef{Len: n, Off: off, Src: m.src}}
 	m.noteLiteral(v)
 	return m.push(v)
 }
@@ -603,7 +655,7 @@ func (m *machine) step(op byte) error {
 			return err
 		}
 		if long {
-			v := &Str{S: latin1(line), Long: true, Len: -1, Off: off}
+			v := &Str{S: latin1(line), Long: &LongRef{Len: -1, Off: off}}
 			return m.push(v)
 		}
 		raw, err := unquoteSTRING(line)
@@ -612,7 +664,7 @@ func (m *machine) step(op byte) error {
 		}
 		// pickle.load decodes STRING with encoding='ASCII' by default;
 		// loaders pass 'latin1' or 'bytes'. Latin-1 keeps every byte.
-		v := &Str{S: latin1(raw), Len: int64(len(raw)), Off: off}
+		v := &Str{S: latin1(raw)}
 		m.noteLiteral(v)
 		return m.push(v)
 	case opBinString, opShortBinString:
@@ -639,9 +691,9 @@ func (m *machine) step(op byte) error {
 		}
 		var v *Str
 		if data != nil {
-			v = &Str{S: latin1(data), Len: n, Off: off}
+			v = &Str{S: latin1(data)}
 		} else {
-			v = &Str{S: latin1(head), Long: true, Len: n, Off: off}
+			v = &Str{S: latin1(head), Long: &LongRef{Len: n, Off: off}}
 		}
 		m.noteLiteral(v)
 		return m.push(v)
@@ -652,13 +704,13 @@ func (m *machine) step(op byte) error {
 			return err
 		}
 		if long {
-			return m.push(&Str{S: latin1(line), Long: true, Len: -1, Off: off})
+			return m.push(&Str{S: latin1(line), Long: &LongRef{Len: -1, Off: off}})
 		}
 		s, err := decodeRawUnicodeEscape(line[:len(line)-1])
 		if err != nil {
 			return err
 		}
-		v := &Str{S: s, Len: int64(len(line) - 1), Off: off}
+		v := &Str{S: s}
 		m.noteLiteral(v)
 		return m.push(v)
 	case opBinUnicode:
@@ -716,7 +768,7 @@ func (m *machine) step(op byte) error {
 	case opEmptyList:
 		return m.push(&Seq{Kind: KList})
 	case opEmptyDict:
-		return m.push(&Dict{})
+		return m.push(newDict())
 	case opEmptySet:
 		return m.push(&Seq{Kind: KSet})
 	case opTuple, opList, opFrozenSet:
@@ -737,30 +789,31 @@ func (m *machine) step(op byte) error {
 		return m.push(newSeq(kind, items))
 	case opTuple1, opTuple2, opTuple3:
 		n := int(op-opTuple1) + 1
-		if len(m.stack)-n < m.fence {
+		k := len(m.stack) - n
+		if k < m.fence || k < 0 {
 			return m.underflow()
 		}
-		items, err := m.popItems(len(m.stack) - n)
-		if err != nil {
-			return err
-		}
-		return m.push(newSeq(KTuple, items))
+		t := newSmallTuple(m.stack[k:])
+		m.truncate(k)
+		return m.push(t)
 	case opDict:
 		k, err := m.marker()
 		if err != nil {
 			return err
 		}
-		items, err := m.popItems(k)
-		if err != nil {
-			return err
+		if k < m.fence || k > len(m.stack) {
+			return m.underflow()
 		}
+		items := m.stack[k:]
 		if len(items)%2 != 0 {
 			return errors.New("odd number of items for DICT")
 		}
-		d := &Dict{}
+		d := newDict()
+		d.grow(len(items) / 2)
 		for i := 0; i < len(items); i += 2 {
 			d.set(items[i], items[i+1])
 		}
+		m.truncate(k)
 		return m.push(d)
 
 	case opAppend:
@@ -964,7 +1017,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		pid := &Str{S: latin1(line[:len(line)-1]), Len: int64(len(line) - 1), Off: m.opOff + 1}
+		pid := &Str{S: latin1(line[:len(line)-1])}
 		m.emit(&Event{Kind: EvPersistentID, Op: op, Off: m.opOff, Value: pid})
 		return m.push(&Pers{ID: pid, Off: m.opOff})
 	case opBinPersID:
@@ -1013,4 +1066,12 @@ func isLiteral(v Value) bool {
 func isTuple(v Value) bool {
 	s, ok := v.(*Seq)
 	return ok && s.Kind == KTuple
+}
+
+func le(b []byte) uint64 {
+	var v uint64
+	for i := len(b) - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v
 }

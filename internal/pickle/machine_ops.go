@@ -75,7 +75,7 @@ func (m *machine) stackGlobal() error {
 	}
 	ms, mok := mod.(*Str)
 	ns, nok := name.(*Str)
-	if mok && nok && !ms.Long && !ns.Long {
+	if mok && nok && ms.Long == nil && ns.Long == nil {
 		g := &Global{Module: ms.S, Name: ns.S, Op: opStackGlobal, Off: m.opOff, Proto: m.proto}
 		m.emit(&Event{Kind: EvImport, Op: opStackGlobal, Off: m.opOff, Global: g})
 		return m.push(g)
@@ -286,13 +286,11 @@ func IsDunder(name string) bool {
 
 // extend handles APPEND/APPENDS: stack[k:] are appended to stack[k-1].
 func (m *machine) extend(k int) error {
-	if k <= 0 || k > len(m.stack) {
+	if k <= 0 || k > len(m.stack) || k < m.fence {
 		return m.underflow()
 	}
-	items, err := m.popItems(k)
-	if err != nil {
-		return err
-	}
+	items := m.stack[k:]
+	defer m.truncate(k)
 	if len(items) == 0 {
 		return nil
 	}
@@ -303,7 +301,7 @@ func (m *machine) extend(k int) error {
 		}
 		t.appendAll(items)
 	case *Global:
-		m.emit(&Event{Kind: EvMutation, Op: m.op, Off: m.opOff, Target: t, Value: newSeq(KList, items), Detail: OpName(m.op)})
+		m.emit(&Event{Kind: EvMutation, Op: m.op, Off: m.opOff, Target: t, Value: newSeq(KList, append([]Value(nil), items...)), Detail: OpName(m.op)})
 	case *Call, *Pers, *Unresolved, *Opaque, *Buffer:
 		// list-like object of some class: its extend/append method runs.
 	default:
@@ -314,18 +312,17 @@ func (m *machine) extend(k int) error {
 
 // setItems handles SETITEM/SETITEMS: pairs stack[k:] go into stack[k-1].
 func (m *machine) setItems(k int) error {
-	if k <= 0 || k > len(m.stack) {
+	if k <= 0 || k > len(m.stack) || k < m.fence {
 		return m.underflow()
 	}
-	items, err := m.popItems(k)
-	if err != nil {
-		return err
-	}
+	items := m.stack[k:]
+	defer m.truncate(k)
 	if len(items)%2 != 0 {
 		return errors.New("odd number of items for SETITEMS")
 	}
 	switch t := m.stack[k-1].(type) {
 	case *Dict:
+		t.grow(len(items) / 2)
 		for i := 0; i < len(items); i += 2 {
 			t.set(items[i], items[i+1])
 		}

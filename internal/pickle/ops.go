@@ -112,9 +112,17 @@ var opNames = map[byte]string{
 	opNextBuffer: "NEXT_BUFFER", opReadonlyBuffer: "READONLY_BUFFER",
 }
 
+var opTable [256]string
+
+func init() {
+	for op, name := range opNames {
+		opTable[op] = name
+	}
+}
+
 // OpName returns the pickletools name of an opcode byte, or "" if the byte
 // is not an opcode.
-func OpName(op byte) string { return opNames[op] }
+func OpName(op byte) string { return opTable[op] }
 
 // IsOpcode reports whether b is a valid opcode in some protocol.
-func IsOpcode(b byte) bool { _, ok := opNames[b]; return ok }
+func IsOpcode(b byte) bool { return opTable[b] != "" }

@@ -167,14 +167,15 @@ func BytesOf(v Value) ([]byte, bool) { return literalBytes(v) }
 func literalBytes(v Value) ([]byte, bool) {
 	switch x := v.(type) {
 	case *Str:
-		if !x.Long {
+		if x.Long == nil {
 			return []byte(x.S), true
 		}
-		if x.Src == nil || x.Len > maxDerived {
+		l := x.Long
+		if l.Src == nil || l.Len < 0 || l.Len > maxDerived {
 			return nil, false
 		}
-		buf := make([]byte, x.Len)
-		if n, err := x.Src.ReadAt(buf, x.Off); int64(n) != x.Len && err != nil {
+		buf := make([]byte, l.Len)
+		if n, err := l.Src.ReadAt(buf, l.Off); int64(n) != l.Len && err != nil {
 			return nil, false
 		}
 		return buf, true

@@ -59,8 +59,12 @@ func (r renderer) value(v Value, depth int) {
 		r.b.WriteString(pyFloat(float64(x)))
 	case *Str:
 		r.b.WriteString(pyStr(x.S, r.max))
-		if x.Long {
-			fmt.Fprintf(r.b, "<…%d bytes>", x.Len)
+		if x.Long != nil {
+			if x.Long.Len >= 0 {
+				fmt.Fprintf(r.b, "<…%d bytes>", x.Long.Len)
+			} else {
+				r.b.WriteString("<…>")
+			}
 		}
 	case *Bytes:
 		if x.ByteArray {

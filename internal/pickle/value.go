@@ -26,14 +26,19 @@ type BigInt struct{ V *big.Int }
 // Float is a Python float.
 type Float float64
 
-// Str is a Python str. Long strings keep a head only (Long is set); the full
-// text can be re-read from Src at Off when the opcode stored it raw (UTF-8).
+// Str is a Python str. A long string keeps only its head in S; Long then
+// says where the whole argument is.
 type Str struct {
-	S    string      // the text, or its head when Long
-	Long bool        // S is a prefix of a longer string
-	Len  int64       // length in bytes of the encoded argument
-	Off  int64       // absolute offset of the encoded argument
-	Src  io.ReaderAt // set when Long and the argument is raw UTF-8 (BINUNICODE*)
+	S    string   // the text, or its head when Long is set
+	Long *LongRef // nil for strings held whole
+}
+
+// LongRef locates the encoded argument of a long string. Src is set when
+// the argument is raw UTF-8 (BINUNICODE*) and can be re-read.
+type LongRef struct {
+	Len int64 // bytes of the encoded argument, -1 if unknown (text opcodes)
+	Off int64 // absolute offset of the argument
+	Src io.ReaderAt
 }
 
 // Bytes is a Python bytes or bytearray. Data holds the content when it is
@@ -176,7 +181,7 @@ func Interesting(v Value) bool {
 
 // StrValue returns the text of a literal str (not a computed one).
 func StrValue(v Value) (string, bool) {
-	if s, ok := v.(*Str); ok && !s.Long {
+	if s, ok := v.(*Str); ok && s.Long == nil {
 		return s.S, true
 	}
 	return "", false
@@ -226,6 +231,39 @@ func mkInt(v int64) Value {
 	return Int(v)
 }
 
+// tuple3 and dict4 hold small containers and their items in one allocation.
+type tuple3 struct {
+	Seq
+	arr [3]Value
+}
+
+type dict4 struct {
+	Dict
+	arr [8]Value
+}
+
+// newSmallTuple builds a tuple of up to three items copied from items.
+func newSmallTuple(items []Value) *Seq {
+	t := &tuple3{}
+	t.Kind = KTuple
+	n := copy(t.arr[:], items)
+	t.Items, t.N = t.arr[:n:n], int64(n)
+	for _, v := range t.Items {
+		if Interesting(v) {
+			t.Interesting = true
+			break
+		}
+	}
+	return &t.Seq
+}
+
+// newDict returns an empty dict with room for four pairs.
+func newDict() *Dict {
+	d := &dict4{}
+	d.Keys, d.Vals = d.arr[0:0:4], d.arr[4:4:8]
+	return &d.Dict
+}
+
 // newSeq builds a container from items, taking ownership of the slice.
 func newSeq(kind SeqKind, items []Value) *Seq {
 	s := &Seq{Kind: kind}
@@ -259,6 +297,15 @@ func (s *Seq) add(v Value) {
 func (s *Seq) appendAll(items []Value) {
 	for _, v := range items {
 		s.add(v)
+	}
+}
+
+// grow reserves room for n more kept pairs.
+func (d *Dict) grow(n int) {
+	if room := maxKeptItems - len(d.Keys); room > 0 && cap(d.Keys)-len(d.Keys) < n {
+		n = min(n, room)
+		d.Keys = append(make([]Value, 0, len(d.Keys)+n), d.Keys...)
+		d.Vals = append(make([]Value, 0, len(d.Vals)+n), d.Vals...)
 	}
 }
 

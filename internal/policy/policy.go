@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/modelscan-go/modelscan/internal/core"
 )
@@ -47,6 +48,7 @@ type denyEntry struct {
 
 // Policy holds the lists. It is safe for concurrent use once built.
 type Policy struct {
+	cache     sync.Map             // "module\tname" -> Verdict
 	deny      map[string]denyEntry // "module\tname" or "module\t*"
 	allow     map[string]bool      // "module\tqualname"
 	nameMap   map[string][2]string // fix_imports NAME_MAPPING
@@ -213,8 +215,18 @@ func hasDunder(name string) bool {
 }
 
 // Classify decides whether importing module.name is safe, dangerous or
-// unknown.
+// unknown. Results are cached; the policy must not change afterwards.
 func (p *Policy) Classify(module, name string) Verdict {
+	key := module + "\t" + name
+	if v, ok := p.cache.Load(key); ok {
+		return v.(Verdict)
+	}
+	v := p.classify(module, name)
+	p.cache.Store(key, v)
+	return v
+}
+
+func (p *Policy) classify(module, name string) Verdict {
 	cm, cn := p.Canonical(module, name)
 	canon := join(cm, cn)
 	best := denyEntry{}

@@ -159,6 +159,9 @@ func (a *auditor) record(t *tramp, j judgement, c *pickle.Call, applied bool) {
 
 // directCall handles a call whose callable is a global.
 func (a *auditor) directCall(g *pickle.Global, v policy.Verdict, c *pickle.Call) {
+	if v.Class == policy.Safe {
+		return
+	}
 	evid := pickle.Render(c, evidenceMax)
 	switch v.Class {
 	case policy.Dangerous:
