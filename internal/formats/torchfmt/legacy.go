@@ -3,6 +3,7 @@
 package torchfmt
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 
@@ -15,6 +16,13 @@ import (
 
 // LegacyMagic is the first pickle of a legacy torch.save file.
 var LegacyMagic, _ = new(big.Int).SetString("1950a86a20f9469cfc6c", 16)
+
+// magicLong1 is LegacyMagic as a LONG1 argument; protoPickle is BININT2
+// 1001 followed by STOP.
+var (
+	magicLong1  = []byte{0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19}
+	protoPickle = []byte{'M', 0xe9, 0x03, '.'}
+)
 
 // legacyProtocol is the second pickle (PROTOCOL_VERSION).
 const legacyProtocol = 1001
@@ -36,6 +44,11 @@ func (h *LegacyHandler) Name() string { return "pytorch-legacy" }
 // magic number is itself a finding).
 func (h *LegacyHandler) Match(head []byte, b *core.Blob) bool {
 	if len(head) < 3 || head[0] != 0x80 {
+		return false
+	}
+	// Cheap check first: the magic number (LONG1) or the protocol version
+	// (BININT2 1001 then STOP) must appear in the first bytes.
+	if !bytes.Contains(head, magicLong1) && !bytes.Contains(head, protoPickle) {
 		return false
 	}
 	// the magic number and protocol version are a handful of opcodes each
