@@ -237,11 +237,14 @@ func checkGlobal(g string) error {
 	if !ok || module == "" || name == "" {
 		return fmt.Errorf("allowed global %q: want \"module:qualname\", e.g. \"my_pkg.models:MyNet\"", g)
 	}
-	for _, part := range append(strings.Split(module, "."), strings.Split(name, ".")...) {
+	for i, part := range append(strings.Split(module, "."), strings.Split(name, ".")...) {
 		if !isIdent(part) {
 			return fmt.Errorf("allowed global %q: %q is not a Python identifier", g, part)
 		}
-		if len(part) > 4 && strings.HasPrefix(part, "__") && strings.HasSuffix(part, "__") {
+		// "__main__:MyNet" (a class from the training script) is fine; a
+		// dunder attribute (__globals__, __reduce__) never is
+		isModule := i < strings.Count(module, ".")+1
+		if len(part) > 4 && strings.HasPrefix(part, "__") && strings.HasSuffix(part, "__") && !(isModule && part == "__main__") {
 			return fmt.Errorf("allowed global %q: dunder name %q cannot be allowlisted", g, part)
 		}
 	}

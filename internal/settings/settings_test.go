@@ -160,7 +160,7 @@ func TestErrors(t *testing.T) {
 		{"global empty part", "[modelscan]\nallowed_globals = [\"my_pkg..x:A\"]", `"" is not a Python identifier`},
 		{"global star", "[modelscan]\nallowed_globals = [\"my_pkg:*\"]", `"*" is not a Python identifier`},
 		{"global dunder name", "[modelscan]\nallowed_globals = [\"builtins:__import__\"]", `dunder name "__import__"`},
-		{"global dunder module", "[modelscan]\nallowed_globals = [\"__main__:Net\"]", `dunder name "__main__"`},
+		{"global dunder module", "[modelscan]\nallowed_globals = [\"__builtins__:Net\"]", `dunder name "__builtins__"`},
 		{"global dunder attr", "[modelscan]\nallowed_globals = [\"m:Net.__reduce__\"]", `dunder name "__reduce__"`},
 	}
 	for _, tt := range tests {
@@ -187,5 +187,15 @@ func TestLoad(t *testing.T) {
 	_, err := Load(p)
 	if err == nil || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "custom report modules") {
 		t.Errorf("Load error = %v, want path and custom report module", err)
+	}
+}
+
+func TestAllowedGlobalMainModule(t *testing.T) {
+	s, err := Parse([]byte("[modelscan]\nallowed_globals = [\"__main__:TinyNet\"]\n"))
+	if err != nil {
+		t.Fatalf("a class from the training script must be allowlistable: %v", err)
+	}
+	if len(s.AllowedGlobals) != 1 || s.AllowedGlobals[0] != "__main__:TinyNet" {
+		t.Fatalf("allowed_globals = %q", s.AllowedGlobals)
 	}
 }
