@@ -512,6 +512,37 @@ func validPrefix(p []byte) string {
 	return ""
 }
 
+// pushParsed reads a text argument line and pushes parse(line).
+func (m *machine) pushParsed(parse func([]byte) (Value, error)) error {
+	line, _, err := m.readLine()
+	if err != nil {
+		return err
+	}
+	v, err := parse(line)
+	if err != nil {
+		return err
+	}
+	return m.push(v)
+}
+
+// lengthArg reads the 1-byte (short) or signed 4-byte length of LONG1/LONG4
+// and SHORT_BINSTRING/BINSTRING; a negative 4-byte length is an error.
+func (m *machine) lengthArg(short bool, name string) (int64, error) {
+	if short {
+		b, err := m.r.readByte()
+		return int64(b), err
+	}
+	b, err := m.r.read(4)
+	if err != nil {
+		return 0, err
+	}
+	n := int64(int32(binary.LittleEndian.Uint32(b)))
+	if n < 0 {
+		return 0, fmt.Errorf("%s pickle has negative byte count", name)
+	}
+	return n, nil
+}
+
 // binsize reads an n-byte little-endian size (n = 1, 4 or 8), as
 // calc_binsize does: 8-byte sizes above the signed maximum are an error.
 func (m *machine) binsize(n int) (int64, error) {
@@ -582,42 +613,13 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(mkInt(int64(binary.LittleEndian.Uint16(b))))
 	case opInt:
-		line, _, err := m.readLine()
-		if err != nil {
-			return err
-		}
-		v, err := parseINT(line)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushParsed(parseINT)
 	case opLong:
-		line, _, err := m.readLine()
-		if err != nil {
-			return err
-		}
-		v, err := parseLONG(line)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushParsed(parseLONG)
 	case opLong1, opLong4:
-		var n int64
-		if op == opLong1 {
-			b, err := r.readByte()
-			if err != nil {
-				return err
-			}
-			n = int64(b)
-		} else {
-			b, err := r.read(4)
-			if err != nil {
-				return err
-			}
-			n = int64(int32(binary.LittleEndian.Uint32(b)))
-			if n < 0 {
-				return errors.New("LONG pickle has negative byte count")
-			}
+		n, err := m.lengthArg(op == opLong1, "LONG")
+		if err != nil {
+			return err
 		}
 		if n > 1<<20 {
 			// A huge integer literal: skip it, its value is irrelevant.
@@ -632,15 +634,7 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(decodeLong(buf))
 	case opFloat:
-		line, _, err := m.readLine()
-		if err != nil {
-			return err
-		}
-		v, err := parseFLOAT(line)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushParsed(parseFLOAT)
 	case opBinFloat:
 		b, err := r.read(8)
 		if err != nil {
@@ -668,22 +662,9 @@ func (m *machine) step(op byte) error {
 		m.noteLiteral(v)
 		return m.push(v)
 	case opBinString, opShortBinString:
-		var n int64
-		if op == opShortBinString {
-			b, err := r.readByte()
-			if err != nil {
-				return err
-			}
-			n = int64(b)
-		} else {
-			b, err := r.read(4)
-			if err != nil {
-				return err
-			}
-			n = int64(int32(binary.LittleEndian.Uint32(b)))
-			if n < 0 {
-				return errors.New("BINSTRING pickle has negative byte count")
-			}
+		n, err := m.lengthArg(op == opShortBinString, "BINSTRING")
+		if err != nil {
+			return err
 		}
 		data, head, off, err := m.payload(n)
 		if err != nil {

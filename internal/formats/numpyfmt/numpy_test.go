@@ -1,113 +1,39 @@
 package numpyfmt_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/binary"
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/modelscan-go/modelscan/internal/core"
-	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/pklasm"
-	"github.com/modelscan-go/modelscan/internal/policy"
 	"github.com/modelscan-go/modelscan/internal/rules"
+	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
 const (
 	scannerNumpy = "modelscan.scanners.NumpyUnsafeOpScan"
-	realDir      = "../../../testdata/real"
 )
 
-var pol = policy.Default()
-
 func scan(t *testing.T, name string, data []byte) *core.Session {
-	t.Helper()
-	reg := formats.New(pol)
-	s := core.NewSession(context.Background(), core.DefaultLimits(), reg.Dispatch)
-	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return scantest.Scan(name, data, core.DefaultLimits())
 }
 
-func dump(s *core.Session) string {
-	var b strings.Builder
-	for _, f := range s.Findings {
-		fmt.Fprintf(&b, "  F %-8s %-26s mod=%q op=%q src=%q scanner=%q ev=%q\n", f.Severity, f.Rule, f.Module, f.Operator, f.Source, f.Scanner, f.Evidence)
-	}
-	for _, p := range s.Problems {
-		fmt.Fprintf(&b, "  P %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	for _, p := range s.Skips {
-		fmt.Fprintf(&b, "  S %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	fmt.Fprintf(&b, "  scanned=%q\n", s.Scanned)
-	return b.String()
-}
+func dump(s *core.Session) string { return scantest.Dump(s) }
 
-func maxSev(s *core.Session) core.Severity {
-	var m core.Severity
-	for _, f := range s.Findings {
-		m = max(m, f.Severity)
-	}
-	return m
-}
+func maxSev(s *core.Session) core.Severity { return scantest.MaxSeverity(s) }
 
-// npyFile assembles a version 1.0 .npy file: magic, header padded to 64
-// bytes with a final newline, then data.
-func npyFile(dict string, data []byte) []byte {
-	const magic = "\x93NUMPY\x01\x00"
-	total := len(magic) + 2 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := dict + strings.Repeat(" ", pad) + "\n"
-	var b bytes.Buffer
-	b.WriteString(magic)
-	binary.Write(&b, binary.LittleEndian, uint16(len(h)))
-	b.WriteString(h)
-	b.Write(data)
-	return b.Bytes()
-}
+func npyFile(dict string, data []byte) []byte { return scantest.NPY(dict, data) }
 
 func TestRealNumpyFixturesClean(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(realDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []struct{ Path, Format string }
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range all {
-		if e.Format != "numpy" {
-			continue
+	scantest.ForEachReal(t, func(t *testing.T, name string, data []byte) {
+		s := scan(t, name, data)
+		if m := maxSev(s); m > core.Low || len(s.Problems) > 0 {
+			t.Errorf("max %s, %d problems:\n%s", m, len(s.Problems), dump(s))
 		}
-		n++
-		t.Run(e.Path, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(realDir, e.Path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Base(e.Path)
-			s := scan(t, name, data)
-			if m := maxSev(s); m > core.Low || len(s.Problems) > 0 {
-				t.Errorf("max %s, %d problems:\n%s", m, len(s.Problems), dump(s))
-			}
-			if len(s.Scanned) == 0 || s.Scanned[0] != name {
-				t.Errorf("scanned %q", s.Scanned)
-			}
-		})
-	}
-	if n == 0 {
-		t.Fatal("no numpy fixtures in the manifest")
-	}
+		if len(s.Scanned) == 0 || s.Scanned[0] != name {
+			t.Errorf("scanned %q", s.Scanned)
+		}
+	}, "numpy")
 }
 
 func TestNpyCrafted(t *testing.T) {
@@ -186,7 +112,7 @@ func TestNpyTrailingPickleDormant(t *testing.T) {
 }
 
 func TestHandlerMatch(t *testing.T) {
-	h := &numpyfmt.Handler{Pol: pol}
+	h := &numpyfmt.Handler{Pol: scantest.Policy()}
 	if h.Name() != "numpy" {
 		t.Errorf("name %q", h.Name())
 	}

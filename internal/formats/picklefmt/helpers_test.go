@@ -6,46 +6,26 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/modelscan-go/modelscan/internal/core"
-	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/pklasm"
-	"github.com/modelscan-go/modelscan/internal/policy"
+	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
-var (
-	polOnce sync.Once
-	pol     *policy.Policy
-)
-
-func defaultPolicy() *policy.Policy {
-	polOnce.Do(func() { pol = policy.Default() })
-	return pol
-}
-
-// scanRegistry runs data through the real routing (formats registry), as
-// the CLI does for a file named name.
+// scanRegistry runs data through the real routing, as the CLI does for a
+// file named name.
 func scanRegistry(t *testing.T, name string, data []byte, lim core.Limits) *core.Session {
-	t.Helper()
-	reg := formats.New(defaultPolicy())
-	s := core.NewSession(context.Background(), lim, reg.Dispatch)
-	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return scantest.Scan(name, data, lim)
 }
 
 // scanPickle runs data through the pickle handler directly; nested blobs
 // go to the same handler.
 func scanPickle(t *testing.T, name string, data []byte, lim core.Limits) *core.Session {
 	t.Helper()
-	h := &picklefmt.Handler{Pol: defaultPolicy()}
+	h := &picklefmt.Handler{Pol: scantest.Policy()}
 	s := core.NewSession(context.Background(), lim, func(s *core.Session, b *core.Blob) error { return h.Scan(s, b) })
 	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
 	if err := s.Scan(b); err != nil {
@@ -64,20 +44,7 @@ func maxSeverity(s *core.Session) core.Severity {
 	return m
 }
 
-func dump(s *core.Session) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "max=%s findings=%d problems=%d skips=%d\n", maxSeverity(s), len(s.Findings), len(s.Problems), len(s.Skips))
-	for _, f := range s.Findings {
-		fmt.Fprintf(&b, "  F %-8s %-26s mod=%q op=%q src=%q ev=%q\n", f.Severity, f.Rule, f.Module, f.Operator, f.Source, f.Evidence)
-	}
-	for _, p := range s.Problems {
-		fmt.Fprintf(&b, "  P %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	for _, p := range s.Skips {
-		fmt.Fprintf(&b, "  S %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	return b.String()
-}
+func dump(s *core.Session) string { return scantest.Dump(s) }
 
 // findingsWhere returns the findings matching every non-empty criterion.
 func findingsWhere(s *core.Session, rule, module, evidence string) []core.Finding {

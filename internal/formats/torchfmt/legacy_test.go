@@ -2,64 +2,31 @@ package torchfmt_test
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/modelscan-go/modelscan/internal/core"
-	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/formats/torchfmt"
 	"github.com/modelscan-go/modelscan/internal/pickle"
 	"github.com/modelscan-go/modelscan/internal/pklasm"
-	"github.com/modelscan-go/modelscan/internal/policy"
 	"github.com/modelscan-go/modelscan/internal/rules"
+	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
 const (
 	scannerTorch = "modelscan.scanners.PyTorchUnsafeOpScan"
-	realDir      = "../../../testdata/real"
 	legacyFile   = "torch/legacy_state_dict.pt"
 )
 
-var pol = policy.Default()
-
 func scan(t *testing.T, name string, data []byte) *core.Session {
-	t.Helper()
-	reg := formats.New(pol)
-	s := core.NewSession(context.Background(), core.DefaultLimits(), reg.Dispatch)
-	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return scantest.Scan(name, data, core.DefaultLimits())
 }
 
-func dump(s *core.Session) string {
-	var b strings.Builder
-	for _, f := range s.Findings {
-		fmt.Fprintf(&b, "  F %-8s %-26s mod=%q op=%q src=%q scanner=%q ev=%q\n", f.Severity, f.Rule, f.Module, f.Operator, f.Source, f.Scanner, f.Evidence)
-	}
-	for _, p := range s.Problems {
-		fmt.Fprintf(&b, "  P %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	for _, p := range s.Skips {
-		fmt.Fprintf(&b, "  S %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	fmt.Fprintf(&b, "  scanned=%q\n", s.Scanned)
-	return b.String()
-}
+func dump(s *core.Session) string { return scantest.Dump(s) }
 
-func maxSev(s *core.Session) core.Severity {
-	var m core.Severity
-	for _, f := range s.Findings {
-		m = max(m, f.Severity)
-	}
-	return m
-}
+func maxSev(s *core.Session) core.Severity { return scantest.MaxSeverity(s) }
 
 func has(s *core.Session, rule string, sev core.Severity, module, operator string) bool {
 	for _, f := range s.Findings {
@@ -74,7 +41,7 @@ func has(s *core.Session, rule string, sev core.Severity, module, operator strin
 // raw storage bytes that follow them.
 func legacyParts(t *testing.T) (pickles [5][]byte, raw []byte) {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(realDir, legacyFile))
+	data, err := os.ReadFile(filepath.Join(scantest.RealDir(), legacyFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,38 +70,15 @@ func join(pickles [5][]byte, raw []byte) []byte {
 }
 
 func TestRealLegacyFixturesClean(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(realDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []struct{ Path, Format string }
-	if err := json.Unmarshal(data, &all); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, e := range all {
-		if e.Format != "pytorch-legacy" {
-			continue
+	scantest.ForEachReal(t, func(t *testing.T, name string, data []byte) {
+		s := scan(t, name, data)
+		if m := maxSev(s); m > core.Low || len(s.Problems) > 0 {
+			t.Errorf("max %s, %d problems:\n%s", m, len(s.Problems), dump(s))
 		}
-		n++
-		t.Run(e.Path, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(realDir, e.Path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			name := filepath.Base(e.Path)
-			s := scan(t, name, data)
-			if m := maxSev(s); m > core.Low || len(s.Problems) > 0 {
-				t.Errorf("max %s, %d problems:\n%s", m, len(s.Problems), dump(s))
-			}
-			if len(s.Scanned) == 0 || s.Scanned[0] != name {
-				t.Errorf("scanned %q", s.Scanned)
-			}
-		})
-	}
-	if n == 0 {
-		t.Fatal("no legacy fixtures")
-	}
+		if len(s.Scanned) == 0 || s.Scanned[0] != name {
+			t.Errorf("scanned %q", s.Scanned)
+		}
+	}, "pytorch-legacy")
 }
 
 func TestLegacyPartsSane(t *testing.T) {
@@ -225,7 +169,7 @@ func TestLegacyCrafted(t *testing.T) {
 func TestLegacyMatch(t *testing.T) {
 	pickles, raw := legacyParts(t)
 	data := join(pickles, raw)
-	h := &torchfmt.LegacyHandler{Pol: pol}
+	h := &torchfmt.LegacyHandler{Pol: scantest.Policy()}
 	b := &core.Blob{Source: "x.pt", Name: "x.pt", R: bytes.NewReader(data), Size: int64(len(data))}
 	head := data[:min(len(data), core.HeadSize)]
 	if h.Name() != "pytorch-legacy" || !h.Match(head, b) {

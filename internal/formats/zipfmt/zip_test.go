@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
-	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -14,60 +13,25 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/modelscan-go/modelscan/internal/core"
-	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/pklasm"
-	"github.com/modelscan-go/modelscan/internal/policy"
 	"github.com/modelscan-go/modelscan/internal/rules"
+	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
 const (
 	scannerTorch = "modelscan.scanners.PyTorchUnsafeOpScan"
 	scannerNumpy = "modelscan.scanners.NumpyUnsafeOpScan"
-	realDir      = "../../../testdata/real"
 )
 
-var (
-	polOnce sync.Once
-	pol     *policy.Policy
-)
-
-func defaultPolicy() *policy.Policy {
-	polOnce.Do(func() { pol = policy.Default() })
-	return pol
-}
-
-// scan routes data through the real registry, as the engine does for a
-// file named name.
 func scan(t *testing.T, name string, data []byte, lim core.Limits) *core.Session {
-	t.Helper()
-	reg := formats.New(defaultPolicy())
-	s := core.NewSession(context.Background(), lim, reg.Dispatch)
-	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return scantest.Scan(name, data, lim)
 }
 
-func dump(s *core.Session) string {
-	var b strings.Builder
-	for _, f := range s.Findings {
-		fmt.Fprintf(&b, "  F %-8s %-26s mod=%q op=%q src=%q scanner=%q desc=%q ev=%q\n", f.Severity, f.Rule, f.Module, f.Operator, f.Source, f.Scanner, f.Description, f.Evidence)
-	}
-	for _, p := range s.Problems {
-		fmt.Fprintf(&b, "  P %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	for _, p := range s.Skips {
-		fmt.Fprintf(&b, "  S %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	fmt.Fprintf(&b, "  scanned=%q\n", s.Scanned)
-	return b.String()
-}
+func dump(s *core.Session) string { return scantest.Dump(s) }
 
 // find returns the findings matching every non-zero criterion.
 func find(s *core.Session, rule string, sev core.Severity, source string) []core.Finding {
@@ -80,13 +44,7 @@ func find(s *core.Session, rule string, sev core.Severity, source string) []core
 	return out
 }
 
-func maxSev(s *core.Session) core.Severity {
-	var m core.Severity
-	for _, f := range s.Findings {
-		m = max(m, f.Severity)
-	}
-	return m
-}
+func maxSev(s *core.Session) core.Severity { return scantest.MaxSeverity(s) }
 
 func hasProblem(s *core.Session, cat string) bool {
 	for _, p := range s.Problems {
@@ -163,7 +121,7 @@ func buildZip(t testing.TB, ms []member, o zopts) []byte {
 // their top-level folder renamed to prefix.
 func realTorchMembers(t testing.TB, file, prefix string) []member {
 	t.Helper()
-	zr, err := zip.OpenReader(filepath.Join(realDir, "torch", file))
+	zr, err := zip.OpenReader(filepath.Join(scantest.RealDir(), "torch", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,18 +207,7 @@ func npyObject(pkl []byte) []byte {
 	return npyFile("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", pkl)
 }
 
-func npyFile(dict string, data []byte) []byte {
-	const magic = "\x93NUMPY\x01\x00"
-	total := len(magic) + 2 + len(dict) + 1
-	pad := (64 - total%64) % 64
-	h := dict + strings.Repeat(" ", pad) + "\n"
-	var b bytes.Buffer
-	b.WriteString(magic)
-	binary.Write(&b, binary.LittleEndian, uint16(len(h)))
-	b.WriteString(h)
-	b.Write(data)
-	return b.Bytes()
-}
+func npyFile(dict string, data []byte) []byte { return scantest.NPY(dict, data) }
 
 // ---- real fixtures ----
 
@@ -271,7 +218,7 @@ type manifestEntry struct {
 
 func manifest(t *testing.T, formats ...string) []manifestEntry {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(realDir, "manifest.json"))
+	data, err := os.ReadFile(filepath.Join(scantest.RealDir(), "manifest.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +243,7 @@ func manifest(t *testing.T, formats ...string) []manifestEntry {
 func TestRealZipFixturesClean(t *testing.T) {
 	for _, e := range manifest(t, "pytorch-zip", "npz") {
 		t.Run(e.Path, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(realDir, e.Path))
+			data, err := os.ReadFile(filepath.Join(scantest.RealDir(), e.Path))
 			if err != nil {
 				t.Fatal(err)
 			}
