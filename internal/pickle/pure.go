@@ -162,6 +162,18 @@ func evalDict(mod, name string, c *Call) Value {
 // pure decoder produced, or false when it is not statically known.
 func BytesOf(v Value) ([]byte, bool) { return literalBytes(v) }
 
+// reread reads a payload the machine skipped, up to maxDerived bytes.
+func reread(src io.ReaderAt, off, n int64) ([]byte, bool) {
+	if src == nil || n < 0 || n > maxDerived {
+		return nil, false
+	}
+	buf := make([]byte, n)
+	if got, err := src.ReadAt(buf, off); int64(got) != n && err != nil {
+		return nil, false
+	}
+	return buf, true
+}
+
 // literalBytes returns the full content of a literal str or bytes (re-read
 // from its source when only the head is held), or of a decoded value.
 func literalBytes(v Value) ([]byte, bool) {
@@ -170,27 +182,12 @@ func literalBytes(v Value) ([]byte, bool) {
 		if x.Long == nil {
 			return []byte(x.S), true
 		}
-		l := x.Long
-		if l.Src == nil || l.Len < 0 || l.Len > maxDerived {
-			return nil, false
-		}
-		buf := make([]byte, l.Len)
-		if n, err := l.Src.ReadAt(buf, l.Off); int64(n) != l.Len && err != nil {
-			return nil, false
-		}
-		return buf, true
+		return reread(x.Long.Src, x.Long.Off, x.Long.Len)
 	case *Bytes:
 		if x.Data != nil || x.Len == 0 {
 			return x.Data, true
 		}
-		if x.Src == nil || x.Len > maxDerived {
-			return nil, false
-		}
-		buf := make([]byte, x.Len)
-		if n, err := x.Src.ReadAt(buf, x.Off); int64(n) != x.Len && err != nil {
-			return nil, false
-		}
-		return buf, true
+		return reread(x.Src, x.Off, x.Len)
 	case *Call:
 		if x.Result != nil {
 			return literalBytes(x.Result)

@@ -14,6 +14,8 @@ package settings
 import (
 	"fmt"
 	"os"
+
+	"github.com/modelscan-go/modelscan/internal/core"
 )
 
 // Settings is a parsed settings file merged over the defaults.
@@ -144,17 +146,17 @@ func Default() Settings {
 		FailOn:         "LOW",
 		Jobs:           0,
 		AllowedGlobals: []string{},
-		Limits: Limits{
-			MaxDepth:             16,
-			MaxOpcodes:           500_000_000,
-			MaxMemo:              50_000_000,
-			MaxStack:             1_000_000,
-			MaxMembers:           100_000,
-			MaxStringBytes:       64 << 20,
-			MaxNestedPickleBytes: 256 << 20,
-			MaxDecompressedBytes: 4 << 30,
-			MaxSecondsPerFile:    0,
-		},
+		Limits:         defaultLimits(),
+	}
+}
+
+// defaultLimits are the scanner's built-in budgets (core.DefaultLimits).
+func defaultLimits() Limits {
+	c := core.DefaultLimits()
+	return Limits{
+		MaxDepth: c.MaxDepth, MaxOpcodes: c.MaxOpcodes, MaxMemo: c.MaxMemo, MaxStack: c.MaxStack,
+		MaxMembers: c.MaxMembers, MaxStringBytes: c.MaxStringBytes, MaxNestedPickleBytes: c.MaxNestedPickle,
+		MaxDecompressedBytes: c.MaxDecompressed,
 	}
 }
 
