@@ -81,6 +81,10 @@ func (m *machine) stackGlobal() error {
 		return m.push(g)
 	}
 	if (isLiteral(mod) && !mok) || (isLiteral(name) && !nok) {
+		// CPython refuses the load here; no real pickle does this, so the
+		// attempt itself is reported before the error
+		why := fmt.Sprintf("STACK_GLOBAL operands are not strings: module=%s name=%s", Render(mod, 80), Render(name, 80))
+		m.emit(&Event{Kind: EvUnresolvedImport, Op: opStackGlobal, Off: m.opOff, Target: mod, Value: name, Detail: why})
 		return errors.New("STACK_GLOBAL requires str")
 	}
 	why := fmt.Sprintf("STACK_GLOBAL operands are not literal strings: module=%s name=%s", Render(mod, 80), Render(name, 80))

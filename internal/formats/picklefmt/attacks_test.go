@@ -140,9 +140,14 @@ func attackCases() []attackCase {
 			data: pklasm.New().Proto(4).SG("builtins", "str").Str("system").Tuple1().Reduce().Memoize().Pop().
 				Str("os").BinGet(0).StackGlobal().Str("id").Tuple1().Reduce().Stop().Bytes(),
 			cmp: exactly, sev: core.Critical, rule: rules.PickleUnresolvedImport, ruleSev: core.Critical, module: "unknown"},
+		// CPython refuses the load there, but a non-string operand (also one
+		// fetched from the memo) is reported: no real pickle does it
 		attackCase{name: "unresolved/STACK_GLOBAL literal int operand fails",
 			data: pklasm.New().Proto(4).Int(1).Str("system").StackGlobal().Stop().Bytes(),
-			cmp:  atMost, sev: core.Low, wantErr: "STACK_GLOBAL requires str"},
+			cmp:  exactly, sev: core.Critical, rule: rules.PickleUnresolvedImport, wantErr: "STACK_GLOBAL requires str"},
+		attackCase{name: "unresolved/STACK_GLOBAL memo slot holding a tuple",
+			data: pklasm.New().Proto(4).EmptyTuple().Memoize().Pop().BinGet(0).Str("system").StackGlobal().Stop().Bytes(),
+			cmp:  exactly, sev: core.Critical, rule: rules.PickleUnresolvedImport, wantErr: "STACK_GLOBAL requires str"},
 	)
 
 	// ---------------------------------------------------------------
