@@ -65,7 +65,12 @@ from collections import Counter, defaultdict
 
 WEIGHTS_ONLY_FILE = "/work/shared/data/torch-weights-only-allowlist.txt"
 COMPAT_FILE = "/work/shared/data/python-compat-mapping.json"
-LIBS = ("torch", "numpy", "sklearn", "xgboost", "pandas")
+LIBS = ("torch", "numpy", "sklearn", "xgboost", "pandas", "scipy")
+# Packages whose classes are enumerated. scipy is large: only the parts whose
+# objects end up inside models (sparse matrices in vectorizers, frozen
+# distributions in hyper-parameter searches, KD-trees, interpolators).
+WALK_ROOTS = ("torch", "numpy", "sklearn", "xgboost", "pandas",
+              "scipy.sparse", "scipy.stats", "scipy.spatial", "scipy.interpolate")
 PROTOCOLS = range(0, pickle.HIGHEST_PROTOCOL + 1)
 
 # =====================================================================================================
@@ -1378,7 +1383,7 @@ def enumerate_classes(excluded_counter, review):
     skipped = Counter()
     import_failures = []
     all_mods = {}
-    for lib in LIBS:
+    for lib in WALK_ROOTS:
         all_mods.update(walk_library(lib, skipped, import_failures))
     log("walk: %d modules imported, %d submodules skipped by exclusion rules, %d failed to import"
         % (len(all_mods), sum(skipped.values()), len(import_failures)))
