@@ -213,6 +213,9 @@ func (m *machine) runOne() (Value, error) {
 	m.proto = 0
 	m.frameAt = -1
 	r := m.r
+	if m.cfg.Mode == FramePython {
+		r.dropFrame() // each load() starts a fresh frame reader
+	}
 	for {
 		if m.ops >= m.cfg.MaxOps {
 			return nil, &BudgetError{Budget: "max_opcodes", Limit: m.cfg.MaxOps, Off: r.pos}
@@ -370,10 +373,15 @@ func (m *machine) memoGet(idx int64) (Value, error) {
 	return nil, m.failf("Memo value not found at index %d", idx)
 }
 
-func (m *machine) memoPut(idx int64, v Value) error {
-	if idx < 0 {
-		return m.failf("negative PUT argument")
+// memoIndex parses a GET/PUT line the way the unpickler in use does.
+func (m *machine) memoIndex(line []byte) (int64, error) {
+	if m.cfg.Mode == FramePython {
+		return parseMemoIndexPython(line[:len(line)-1])
 	}
+	return parseMemoIndex(line)
+}
+
+func (m *machine) memoPut(idx int64, v Value) error {
 	if m.isFilled(idx) {
 		if m.reads == nil || m.reads.has(idx) {
 			m.store(idx, v)
@@ -400,7 +408,7 @@ func (m *machine) isFilled(idx int64) bool {
 	if m.filled != nil {
 		return m.filled.has(idx)
 	}
-	if idx < int64(len(m.memo)) {
+	if idx >= 0 && idx < int64(len(m.memo)) {
 		return m.memo[idx] != nil
 	}
 	_, ok := m.sparse[idx]
@@ -410,6 +418,11 @@ func (m *machine) isFilled(idx int64) bool {
 // store keeps a memo entry (used when the pre-pass selected it).
 func (m *machine) store(idx int64, v Value) {
 	switch {
+	case idx < 0:
+		if m.sparse == nil {
+			m.sparse = make(map[int64]Value)
+		}
+		m.sparse[idx] = v
 	case idx < int64(len(m.memo)):
 		m.memo[idx] = v
 	case idx < int64(len(m.memo))+4096 && idx < 1<<31:
@@ -458,6 +471,9 @@ func (m *machine) payload(n int64) (data, head []byte, off int64, err error) {
 }
 
 func (m *machine) pushBytes(n int64, bytearray bool) error {
+	// The C unpickler reads bytes payloads with _Unpickler_ReadInto: what is
+	// left of a frame buffer, then the file after it. No frame rest is lost.
+	m.r.leaveFrameFor(n)
 	data, head, off, err := m.payload(n)
 	if err != nil {
 		return err
@@ -613,8 +629,14 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(mkInt(int64(binary.LittleEndian.Uint16(b))))
 	case opInt:
+		if m.cfg.Mode == FramePython {
+			return m.pushParsed(parseINTPython)
+		}
 		return m.pushParsed(parseINT)
 	case opLong:
+		if m.cfg.Mode == FramePython {
+			return m.pushParsed(parseLONGPython)
+		}
 		return m.pushParsed(parseLONG)
 	case opLong1, opLong4:
 		n, err := m.lengthArg(op == opLong1, "LONG")
@@ -634,6 +656,9 @@ func (m *machine) step(op byte) error {
 		}
 		return m.push(decodeLong(buf))
 	case opFloat:
+		if m.cfg.Mode == FramePython {
+			return m.pushParsed(parseFLOATPython)
+		}
 		return m.pushParsed(parseFLOAT)
 	case opBinFloat:
 		b, err := r.read(8)
@@ -766,6 +791,11 @@ func (m *machine) step(op byte) error {
 			kind = KList
 		} else if op == opFrozenSet {
 			kind = KFrozenSet
+			for _, it := range items {
+				if err := hashable(it); err != nil {
+					return err
+				}
+			}
 		}
 		return m.push(newSeq(kind, items))
 	case opTuple1, opTuple2, opTuple3:
@@ -792,6 +822,9 @@ func (m *machine) step(op byte) error {
 		d := newDict()
 		d.grow(len(items) / 2)
 		for i := 0; i < len(items); i += 2 {
+			if err := hashable(items[i]); err != nil {
+				return err
+			}
 			d.set(items[i], items[i+1])
 		}
 		m.truncate(k)
@@ -834,7 +867,7 @@ func (m *machine) step(op byte) error {
 			if err != nil {
 				return err
 			}
-			if idx, err = parseMemoIndex(line); err != nil {
+			if idx, err = m.memoIndex(line); err != nil {
 				return err
 			}
 		case opBinGet:
@@ -863,7 +896,7 @@ func (m *machine) step(op byte) error {
 			if err != nil {
 				return err
 			}
-			if idx, err = parseMemoIndex(line); err != nil {
+			if idx, err = m.memoIndex(line); err != nil {
 				return err
 			}
 		case opBinPut:
@@ -943,7 +976,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if isLiteral(args) && !isTuple(args) {
+		if isLiteral(args) && !isTuple(args) && m.cfg.Mode != FramePython {
 			return errors.New("NEWOBJ expected an arg tuple.")
 		}
 		cls, err := m.pop()
@@ -964,12 +997,18 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if isLiteral(args) && !isTuple(args) {
+		if isLiteral(args) && !isTuple(args) && m.cfg.Mode != FramePython {
 			return errors.New("NEWOBJ_EX args argument must be a tuple")
 		}
 		if isLiteral(kw) {
-			if _, ok := kw.(*Dict); !ok {
+			d, ok := kw.(*Dict)
+			if !ok {
 				return errors.New("NEWOBJ_EX kwargs argument must be a dict")
+			}
+			for _, k := range d.Keys {
+				if _, isStr := k.(*Str); !isStr {
+					return errors.New("keywords must be strings")
+				}
 			}
 		}
 		return m.call(cls, args, kw)
@@ -997,6 +1036,9 @@ func (m *machine) step(op byte) error {
 		line, _, err := m.readLine()
 		if err != nil {
 			return err
+		}
+		if !isASCII(string(line)) {
+			return errors.New("persistent IDs in protocol 0 must be ASCII strings")
 		}
 		pid := &Str{S: latin1(line[:len(line)-1])}
 		m.emit(&Event{Kind: EvPersistentID, Op: op, Off: m.opOff, Value: pid})

@@ -11,7 +11,9 @@ import (
 // as UTF-8, INST as ASCII, both strictly.
 func (m *machine) global(op byte) error {
 	mark := -1
-	if op == opInst {
+	// The C unpickler pops the mark before reading INST's arguments; the
+	// pure-Python one imports first and pops the mark when instantiating.
+	if op == opInst && m.cfg.Mode != FramePython {
 		k, err := m.marker()
 		if err != nil {
 			return err
@@ -44,6 +46,13 @@ func (m *machine) global(op byte) error {
 	m.emit(&Event{Kind: EvImport, Op: op, Off: m.opOff, Global: g})
 	if op == opGlobal {
 		return m.push(g)
+	}
+	if mark < 0 {
+		k, err := m.marker()
+		if err != nil {
+			return err
+		}
+		mark = k
 	}
 	args, err := m.popItems(mark)
 	if err != nil {
@@ -120,10 +129,18 @@ func (m *machine) call(fn, args, kw Value) error {
 	var tup *Seq
 	switch a := args.(type) {
 	case *Seq:
-		if a.Kind != KTuple {
+		if a.Kind != KTuple && m.cfg.Mode != FramePython {
 			return errors.New("argument list must be a tuple")
 		}
 		tup = a
+		if a.Kind != KTuple { // pickle._Unpickler calls func(*args): any iterable
+			tup = newSeq(KTuple, append([]Value(nil), a.Items...))
+		}
+	case *Dict:
+		if m.cfg.Mode != FramePython {
+			return errors.New("argument list must be a tuple")
+		}
+		tup = newSeq(KTuple, append([]Value(nil), a.Keys...))
 	default:
 		if isLiteral(args) {
 			return errors.New("argument list must be a tuple")
@@ -228,6 +245,20 @@ func (m *machine) build() error {
 		m.applyState(nil, state)
 		return nil
 	}
+	// a builtin value without __setstate__: a None state leaves it as it
+	// is; the pure-Python unpickler also skips any false state and slot state
+	if _, ok := state.(NoneV); ok {
+		return nil
+	}
+	if m.cfg.Mode == FramePython {
+		st, slot := state, Value(NoneV{})
+		if t, ok := state.(*Seq); ok && t.Kind == KTuple && t.N == 2 && len(t.Items) == 2 {
+			st, slot = t.Items[0], t.Items[1]
+		}
+		if falsy(st) && falsy(slot) {
+			return nil
+		}
+	}
 	return fmt.Errorf("BUILD on a %s object: state cannot be applied", typeName(inst))
 }
 
@@ -283,6 +314,55 @@ func (m *machine) applyState(obj *Call, state Value) {
 // computedState marks an object whose BUILD state was computed at load time.
 const computedState = "\x00computed-state"
 
+// falsy reports whether a literal is false in Python (None, False, 0, 0.0,
+// empty str/bytes/containers).
+func falsy(v Value) bool {
+	switch x := v.(type) {
+	case NoneV:
+		return true
+	case Bool:
+		return !bool(x)
+	case Int:
+		return x == 0
+	case Float:
+		return x == 0
+	case *Str:
+		return x.S == "" && x.Long == nil
+	case *Bytes:
+		return x.Len == 0
+	case *Seq:
+		return x.N == 0
+	case *Dict:
+		return x.N == 0
+	}
+	return false
+}
+
+// hashable reports the TypeError Python raises for an unhashable dict key
+// or set item (lists, dicts, sets, bytearrays, tuples holding them).
+func hashable(v Value) error {
+	switch x := v.(type) {
+	case *Dict:
+		return errors.New("unhashable type: 'dict'")
+	case *Bytes:
+		if x.ByteArray {
+			return errors.New("unhashable type: 'bytearray'")
+		}
+	case *Seq:
+		switch x.Kind {
+		case KList, KSet:
+			return fmt.Errorf("unhashable type: %s", typeName(x))
+		case KTuple:
+			for _, it := range x.Items {
+				if err := hashable(it); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // IsDunder reports whether name looks like __name__.
 func IsDunder(name string) bool {
 	return len(name) > 4 && strings.HasPrefix(name, "__") && strings.HasSuffix(name, "__")
@@ -295,8 +375,8 @@ func (m *machine) extend(k int) error {
 	}
 	items := m.stack[k:]
 	defer m.truncate(k)
-	if len(items) == 0 {
-		return nil
+	if len(items) == 0 && m.cfg.Mode != FramePython {
+		return nil // C: nothing to do, whatever the target
 	}
 	switch t := m.stack[k-1].(type) {
 	case *Seq:
@@ -304,6 +384,11 @@ func (m *machine) extend(k int) error {
 			return fmt.Errorf("%s object has no attribute 'append'", typeName(t))
 		}
 		t.appendAll(items)
+	case *Bytes:
+		if !t.ByteArray {
+			return fmt.Errorf("%s object has no attribute 'append'", typeName(t))
+		}
+		return t.extend(items)
 	case *Global:
 		m.emit(&Event{Kind: EvMutation, Op: m.op, Off: m.opOff, Target: t, Value: newSeq(KList, append([]Value(nil), items...)), Detail: OpName(m.op)})
 	case *Call, *Pers, *Unresolved, *Opaque, *Buffer:
@@ -321,6 +406,9 @@ func (m *machine) setItems(k int) error {
 	}
 	items := m.stack[k:]
 	defer m.truncate(k)
+	if len(items) == 0 {
+		return nil // nothing to do, whatever the target
+	}
 	if len(items)%2 != 0 {
 		return errors.New("odd number of items for SETITEMS")
 	}
@@ -328,6 +416,9 @@ func (m *machine) setItems(k int) error {
 	case *Dict:
 		t.grow(len(items) / 2)
 		for i := 0; i < len(items); i += 2 {
+			if err := hashable(items[i]); err != nil {
+				return err
+			}
 			t.set(items[i], items[i+1])
 		}
 	case *Global:
@@ -339,6 +430,20 @@ func (m *machine) setItems(k int) error {
 	case *Seq:
 		if t.Kind != KList {
 			return fmt.Errorf("%s object does not support item assignment", typeName(t))
+		}
+		for i := 0; i < len(items); i += 2 {
+			if err := t.assign(items[i], items[i+1]); err != nil {
+				return err
+			}
+		}
+	case *Bytes:
+		if !t.ByteArray {
+			return fmt.Errorf("%s object does not support item assignment", typeName(t))
+		}
+		for i := 0; i < len(items); i += 2 {
+			if err := t.assign(items[i], items[i+1]); err != nil {
+				return err
+			}
 		}
 	case *Call, *Pers, *Unresolved, *Opaque, *Buffer:
 	default:
@@ -356,13 +461,18 @@ func (m *machine) addItems(k int) error {
 	if err != nil {
 		return err
 	}
-	if len(items) == 0 {
+	if len(items) == 0 && m.cfg.Mode != FramePython {
 		return nil
 	}
 	switch t := m.stack[k-1].(type) {
 	case *Seq:
 		if t.Kind != KSet {
 			return fmt.Errorf("%s object has no attribute 'add'", typeName(t))
+		}
+		for _, it := range items {
+			if err := hashable(it); err != nil {
+				return err
+			}
 		}
 		t.appendAll(items)
 	case *Global:

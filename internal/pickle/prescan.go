@@ -28,10 +28,7 @@ type indexSet struct {
 const denseIndexLimit = 1 << 26 // 8 MiB of bitmap at most
 
 func (s *indexSet) add(i int64) {
-	if i < 0 {
-		return
-	}
-	if i < denseIndexLimit {
+	if i >= 0 && i < denseIndexLimit {
 		w := int(i >> 6)
 		for len(s.bits) <= w {
 			s.bits = append(s.bits, 0)
@@ -46,10 +43,7 @@ func (s *indexSet) add(i int64) {
 }
 
 func (s *indexSet) has(i int64) bool {
-	if i < 0 {
-		return false
-	}
-	if i < denseIndexLimit {
+	if i >= 0 && i < denseIndexLimit {
 		w := int(i >> 6)
 		return w < len(s.bits) && s.bits[w]&(1<<(uint(i)&63)) != 0
 	}
@@ -80,7 +74,7 @@ func prescanReads(src io.ReaderAt, start, end int64, cfg Config) *indexSet {
 			return reads
 		}
 		ops++
-		if !prescanArg(r, op, reads, cfg.MaxLine) {
+		if !prescanArg(r, op, reads, cfg.MaxLine, cfg.Mode) {
 			return reads
 		}
 		if op == opStop {
@@ -95,7 +89,7 @@ func prescanReads(src io.ReaderAt, start, end int64, cfg Config) *indexSet {
 
 // prescanArg consumes the argument of op as the machine would and records
 // memo reads. It returns false when the stream cannot be followed further.
-func prescanArg(r *reader, op byte, reads *indexSet, maxLine int) bool {
+func prescanArg(r *reader, op byte, reads *indexSet, maxLine int, mode FrameMode) bool {
 	if n := argSize[op]; n > 0 {
 		b, err := r.read(int(n))
 		if err != nil {
@@ -118,7 +112,11 @@ func prescanArg(r *reader, op byte, reads *indexSet, maxLine int) bool {
 		if err != nil {
 			return false
 		}
-		if idx, err := parseMemoIndex(line); err == nil {
+		idx, err := parseMemoIndex(line)
+		if mode == FramePython {
+			idx, err = parseMemoIndexPython(line[:len(line)-1])
+		}
+		if err == nil {
 			reads.add(idx)
 		}
 		return true

@@ -25,7 +25,11 @@ const (
 	// joblib.load uses: a FRAME reads up to its length (fewer bytes when the
 	// data ends first); a read that starts inside a frame must end inside it
 	// ("pickle exhausted before end of frame"); a read at the frame end
-	// continues from the file; a FRAME inside an unfinished frame is an error.
+	// continues from the file; a FRAME inside an unfinished frame is an error;
+	// each load() starts a new frame reader. The machine also follows that
+	// unpickler's own argument parsing (int()/float() on text arguments,
+	// calls with any iterable as arguments, INST importing before it pops
+	// the mark, false BUILD states skipped).
 	FramePython
 )
 
@@ -125,6 +129,26 @@ func (r *reader) prepare(n int64) error {
 		}
 	}
 	return nil
+}
+
+// leaveFrameFor prepares a FrameExact read of n payload bytes that CPython
+// reads with _Unpickler_ReadInto: the frame rest and then the file after it,
+// which are contiguous, so nothing is dropped.
+func (r *reader) leaveFrameFor(n int64) {
+	if r.mode == FrameExact && r.frameEnd >= 0 && r.pos+n > r.frameEnd {
+		r.frameEnd = -1
+	}
+}
+
+// dropFrame discards what is left of the current frame (FramePython: a new
+// load() starts a new frame reader).
+func (r *reader) dropFrame() {
+	if r.frameEnd >= 0 {
+		if r.pos < r.frameEnd {
+			r.pos = r.frameEnd
+		}
+		r.frameEnd = -1
+	}
 }
 
 func (r *reader) readByte() (byte, error) {

@@ -2,6 +2,7 @@ package pickle
 
 import (
 	"errors"
+	"hash/fnv"
 	"math"
 	"math/big"
 	"strconv"
@@ -141,19 +142,26 @@ func pyLongFromString(s string, base int) (*big.Int, error) {
 	return v, nil
 }
 
+// cstr returns what C functions see of a line: the bytes up to the first
+// NUL (the C unpickler hands the line to strtol & co. as a C string).
+func cstr(line []byte) string {
+	if i := indexByte(line, 0); i >= 0 {
+		return string(line[:i])
+	}
+	return string(line)
+}
+
 // parseINT parses the INT opcode line ("I01\n" is True, "I00\n" False).
 func parseINT(line []byte) (Value, error) {
 	if len(line) < 2 {
 		return nil, errTruncated
 	}
-	s := string(line)
+	s := cstr(line)
 	x, end, ovf := strtol(s)
 	// CPython: errno || (*endptr != '\n' && *endptr) || (endptr[0]=='\n' && endptr[1] != '\0')
-	bad := ovf || end == 0
-	if !bad {
-		rest := s[end:]
-		bad = !(rest == "\n" || rest == "")
-	}
+	// (with no digits endptr is the start: an empty C string is 0)
+	rest := s[end:]
+	bad := ovf || !(rest == "\n" || rest == "")
 	if bad {
 		v, err := pyLongFromString(s, 0)
 		if err != nil {
@@ -176,23 +184,53 @@ func parseLONG(line []byte) (Value, error) {
 	if s[len(s)-2] == 'L' {
 		s = s[:len(s)-2]
 	}
-	v, err := pyLongFromString(s, 0)
+	v, err := pyLongFromString(cstr([]byte(s)), 0)
 	if err != nil {
 		return nil, errBadInt
 	}
 	return bigOrInt(v), nil
 }
 
-// parseMemoIndex parses GET/PUT arguments: PyLong_FromString(s, NULL, 10).
-func parseMemoIndex(line []byte) (int64, error) {
-	v, err := pyLongFromString(string(line), 10)
+// parseMemoIndex parses GET/PUT arguments: PyLong_FromString(s, NULL, 10)
+// on the C string.
+func parseMemoIndex(line []byte) (int64, error) { return memoIndex(cstr(line), false) }
+
+// parseMemoIndexPython is int(line[:-1]) of the pure-Python unpickler, whose
+// memo is a dict: any int is a key.
+func parseMemoIndexPython(line []byte) (int64, error) { return memoIndex(string(line), true) }
+
+func memoIndex(s string, anyInt bool) (int64, error) {
+	v, err := pyLongFromString(s, 10)
 	if err != nil {
 		return 0, errBadInt
 	}
+	if v.Sign() < 0 {
+		return 0, errors.New("negative PUT argument")
+	}
 	if !v.IsInt64() {
-		return 0, errors.New("memo index out of range")
+		if !anyInt {
+			return 0, errors.New("Python int too large to convert to C ssize_t")
+		}
+		// a memo key beyond int64: kept apart from every real index
+		h := fnv.New64a()
+		h.Write(v.Bytes())
+		return math.MinInt64 + int64(h.Sum64()>>1), nil
 	}
 	return v.Int64(), nil
+}
+
+// parseLONGPython is int(val, 0) on the whole line (no C string).
+func parseLONGPython(line []byte) (Value, error) {
+	if len(line) < 2 {
+		return nil, errTruncated
+	}
+	s := string(line[:len(line)-1])
+	s = strings.TrimSuffix(s, "L")
+	v, err := pyLongFromString(s, 0)
+	if err != nil {
+		return nil, errBadInt
+	}
+	return bigOrInt(v), nil
 }
 
 func bigOrInt(v *big.Int) Value {
@@ -205,21 +243,80 @@ func bigOrInt(v *big.Int) Value {
 // parseFLOAT mimics PyOS_string_to_double followed by the endptr check of
 // load_float: the whole line up to '\n' must be a float literal.
 func parseFLOAT(line []byte) (Value, error) {
-	s := string(line)
-	s = strings.TrimSuffix(s, "\n")
+	s := strings.TrimSuffix(cstr(line), "\n")
 	if !isCFloat(s) {
 		return nil, errBadFloat
+	}
+	return floatValue(s, true)
+}
+
+// floatValue converts a validated float literal. overflowErr says whether
+// a finite literal too large for a double is an error (the C unpickler:
+// OverflowError) or infinity (Python's float()).
+func floatValue(s string, overflowErr bool) (Value, error) {
+	low := strings.ToLower(strings.TrimLeft(s, "+-"))
+	if low == "nan" {
+		if strings.HasPrefix(s, "-") {
+			return Float(math.Copysign(math.NaN(), -1)), nil
+		}
+		return Float(math.NaN()), nil
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		var ne *strconv.NumError
 		if errors.As(err, &ne) && ne.Err == strconv.ErrRange {
+			if math.IsInf(f, 0) && overflowErr {
+				return nil, errors.New("float literal is too large")
+			}
 			return Float(f), nil
 		}
 		return nil, errBadFloat
 	}
 	return Float(f), nil
 }
+
+// parseINTPython is pickle._Unpickler.load_int: exactly "00"/"01" are
+// booleans, anything else goes through int(data, 0).
+func parseINTPython(line []byte) (Value, error) {
+	switch string(line) {
+	case "00\n":
+		return Bool(false), nil
+	case "01\n":
+		return Bool(true), nil
+	}
+	v, err := pyLongFromString(string(line), 0)
+	if err != nil {
+		return nil, errBadInt
+	}
+	return bigOrInt(v), nil
+}
+
+// parseFLOATPython is float(data): surrounding whitespace and underscores
+// between digits are accepted, overflow gives infinity.
+func parseFLOATPython(line []byte) (Value, error) {
+	s := strings.TrimFunc(string(line), func(r rune) bool { return r < 128 && isCSpace(byte(r)) })
+	if strings.Contains(s, "_") {
+		if strings.HasPrefix(s, "_") || strings.HasSuffix(s, "_") || strings.Contains(s, "__") || !underscoresBetweenDigits(s) {
+			return nil, errBadFloat
+		}
+		s = strings.ReplaceAll(s, "_", "")
+	}
+	if !isCFloat(s) {
+		return nil, errBadFloat
+	}
+	return floatValue(s, false)
+}
+
+func underscoresBetweenDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && (i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1])) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // isCFloat accepts what _Py_dg_strtod accepts: an optional sign, then
 // digits with an optional point and exponent, or inf/infinity/nan.
@@ -382,10 +479,22 @@ func decodeRawUnicodeEscape(s []byte) (string, error) {
 		if cp > utf8.MaxRune {
 			return "", errors.New("\\Uxxxxxxxx out of range")
 		}
-		b.WriteRune(cp)
+		writeWTF8(&b, cp)
 		i = j + 1 + n
 	}
 	return b.String(), nil
+}
+
+// writeWTF8 writes a code point, keeping lone surrogates as their 3-byte
+// (generalised UTF-8) form the way Python's str holds them.
+func writeWTF8(b *strings.Builder, cp rune) {
+	if cp >= 0xD800 && cp <= 0xDFFF {
+		b.WriteByte(byte(0xE0 | cp>>12))
+		b.WriteByte(byte(0x80 | (cp>>6)&0x3F))
+		b.WriteByte(byte(0x80 | cp&0x3F))
+		return
+	}
+	b.WriteRune(cp)
 }
 
 // latin1 decodes bytes as Latin-1 (every byte is one code point).
@@ -425,5 +534,5 @@ func decodeUTF8Surrogatepass(p []byte) (string, error) {
 		}
 		i += n
 	}
-	return strings.ToValidUTF8(string(p), "\uFFFD"), nil
+	return string(p), nil // surrogates kept as their bytes, as Python keeps them
 }

@@ -1,6 +1,8 @@
 package pickle
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"math/big"
 )
@@ -52,6 +54,49 @@ type Bytes struct {
 	Src       io.ReaderAt // where the payload lives, nil for derived bytes
 	ByteArray bool        // bytearray rather than bytes
 	From      *Call       // set when produced by a decoder call (base64, codecs…)
+}
+
+// extend is bytearray.extend(items): every item must be an int in 0..255.
+func (b *Bytes) extend(items []Value) error {
+	for _, it := range items {
+		n, ok := IntValue(it)
+		if !ok {
+			return fmt.Errorf("'%s' object cannot be interpreted as an integer", typeName(it)[1:len(typeName(it))-1])
+		}
+		if n < 0 || n > 255 {
+			return errors.New("byte must be in range(0, 256)")
+		}
+		if b.Full() {
+			b.Data = append(b.Data, byte(n))
+		}
+		b.Len++
+	}
+	return nil
+}
+
+// assign is bytearray[idx] = v.
+func (b *Bytes) assign(idx, v Value) error {
+	i, ok := IntValue(idx)
+	if !ok {
+		return fmt.Errorf("bytearray indices must be integers or slices, not %s", typeName(idx))
+	}
+	n, ok := IntValue(v)
+	if !ok {
+		return fmt.Errorf("'%s' object cannot be interpreted as an integer", typeName(v)[1:len(typeName(v))-1])
+	}
+	if n < 0 || n > 255 {
+		return errors.New("byte must be in range(0, 256)")
+	}
+	if i < 0 {
+		i += b.Len
+	}
+	if i < 0 || i >= b.Len {
+		return errors.New("bytearray index out of range")
+	}
+	if b.Data != nil {
+		b.Data[i] = byte(n)
+	}
+	return nil
 }
 
 // Full reports whether the whole content is held in Data.
@@ -292,6 +337,27 @@ func (s *Seq) add(v Value) {
 	} else {
 		s.Dropped = true
 	}
+}
+
+// assign is list[idx] = v: the index must be an int within the list.
+func (s *Seq) assign(idx, v Value) error {
+	i, ok := IntValue(idx)
+	if !ok {
+		return fmt.Errorf("list indices must be integers or slices, not %s", typeName(idx))
+	}
+	if i < 0 {
+		i += s.N
+	}
+	if i < 0 || i >= s.N {
+		return errors.New("list assignment index out of range")
+	}
+	if i < int64(len(s.Items)) {
+		s.Items[i] = v
+		if Interesting(v) {
+			s.Interesting = true
+		}
+	}
+	return nil
 }
 
 func (s *Seq) appendAll(items []Value) {
