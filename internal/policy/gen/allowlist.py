@@ -1148,7 +1148,7 @@ def _stdlib_objects():
                                 collections.UserList([1]), collections.UserString("x")])
     add("uuid", lambda: [uuid.UUID(int=1), uuid.uuid5(uuid.NAMESPACE_DNS, "x")])
     add("pathlib", lambda: [pathlib.PurePosixPath("/a/b"), pathlib.PureWindowsPath("c:/a"),
-                            pathlib.PurePath("x")])
+                            pathlib.PurePath("x"), pathlib.Path("/a/b"), pathlib.PosixPath("rel/x")])
     add("ipaddress", lambda: [ipaddress.ip_address("1.2.3.4"), ipaddress.ip_address("::1"),
                               ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fe80::/64"),
                               ipaddress.ip_interface("10.0.0.1/8"), ipaddress.ip_interface("::1/64")])
@@ -1493,6 +1493,7 @@ def weights_only_names():
 CURATED_PURE = {
     ("types", "SimpleNamespace"): "attribute bag (a BUILD that injects dunders is reported separately)",
     ("operator", "or_"): "re.RegexFlag combinations pickle as operator.or_(a, b)",
+    ("pathlib", "WindowsPath"): "concrete path class (pickled paths from Windows); constructing touches nothing",
     ("zoneinfo", "ZoneInfo._unpickle"): "ZoneInfo pickles as getattr(ZoneInfo, '_unpickle')(key, from_cache): "
                                         "a zone lookup by name",
 }
