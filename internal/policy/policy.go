@@ -16,7 +16,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 )
 
-//go:embed data/denylist.txt data/allowlist.txt data/compat-pickle.json
+//go:embed data/denylist.txt data/allowlist.txt data/compat-pickle.json data/stdlib-modules.txt
 var dataFS embed.FS
 
 // Class is the outcome of classifying an import.
@@ -53,6 +53,7 @@ type Policy struct {
 	allow     map[string]bool      // "module\tqualname"
 	nameMap   map[string][2]string // fix_imports NAME_MAPPING
 	importMap map[string]string    // fix_imports IMPORT_MAPPING
+	stdlib    map[string]bool      // top-level standard-library modules
 }
 
 // Default returns the built-in policy.
@@ -74,6 +75,16 @@ func load() (*Policy, error) {
 	}
 	for _, n := range extraSafe {
 		p.allow[n[0]+"\t"+n[1]] = true
+	}
+	std, err := dataFS.ReadFile("data/stdlib-modules.txt")
+	if err != nil {
+		return nil, err
+	}
+	p.stdlib = map[string]bool{}
+	for _, line := range strings.Split(string(std), "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			p.stdlib[line] = true
+		}
 	}
 	raw, err := dataFS.ReadFile("data/compat-pickle.json")
 	if err != nil {
@@ -162,7 +173,7 @@ func (p *Policy) AddAllow(module, name string) { p.allow[module+"\t"+name] = tru
 
 // Clone returns an independent copy that settings can extend.
 func (p *Policy) Clone() *Policy {
-	q := &Policy{deny: make(map[string]denyEntry, len(p.deny)), allow: make(map[string]bool, len(p.allow)), nameMap: p.nameMap, importMap: p.importMap}
+	q := &Policy{deny: make(map[string]denyEntry, len(p.deny)), allow: make(map[string]bool, len(p.allow)), nameMap: p.nameMap, importMap: p.importMap, stdlib: p.stdlib}
 	for k, v := range p.deny {
 		q.deny[k] = v
 	}
@@ -350,6 +361,14 @@ var extraSafe = [][2]string{
 	// re.RegexFlag combinations pickle as operator.or_(flag, flag)
 	{"operator", "or_"}, {"operator", "and_"}, {"operator", "xor"}, {"operator", "invert"},
 	{"_operator", "or_"}, {"_operator", "and_"}, {"_operator", "xor"}, {"_operator", "invert"},
+}
+
+// IsStdlib reports whether a module (as written; renames and aliases are
+// applied) belongs to the Python standard library.
+func (p *Policy) IsStdlib(module string) bool {
+	m, _ := p.Canonical(module, "")
+	top, _, _ := strings.Cut(m, ".")
+	return top != "__main__" && p.stdlib[top]
 }
 
 // Stats reports list sizes (for --version and docs).

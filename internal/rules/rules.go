@@ -52,8 +52,10 @@ var All = []Rule{
 		"A GLOBAL/STACK_GLOBAL/INST operand is not a literal string (a call result, a memo slot holding a non-string). " +
 			"The scanner cannot know what is imported; this is a known bypass technique."},
 	{PickleSuspiciousCall, core.High,
-		"A callable that is not known to be safe is called with command-, code-, URL- or path-like arguments",
-		"An unknown callable receives an argument that looks like a shell command, Python source, a URL or a file path."},
+		"A callable that is not known to be safe is called with command-like arguments, or is a standard-library function",
+		"An unknown callable receives an argument that looks like a shell command, Python source, a URL or a file path; " +
+			"or a standard-library callable that is neither a known data type nor on the denylist runs at load time " +
+			"(new gadget chains keep being found in the standard library)."},
 	{PickleTrampoline, core.Critical,
 		"Indirect call through getattr/partial/attrgetter/methodcaller and friends",
 		"A trampoline (functools.partial/reduce, operator.attrgetter/methodcaller/itemgetter, builtins.getattr, copyreg " +

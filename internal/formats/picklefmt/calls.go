@@ -106,6 +106,15 @@ func (a *auditor) classifyName(name string) policy.Verdict {
 	return a.pol.Classify(name[:i], name[i+1:])
 }
 
+// functionLike reports whether a qualified name ends in a function or
+// method name rather than a class: PEP 8 (which the standard library
+// follows) writes class names in CapWords.
+func functionLike(qualname string) bool {
+	last := qualname[strings.LastIndex(qualname, ".")+1:]
+	last = strings.TrimLeft(last, "_")
+	return last != "" && (last[0] < 'A' || last[0] > 'Z')
+}
+
 // judgement is the severity a trampoline use earns, with why.
 type judgement struct {
 	sev    core.Severity
@@ -175,6 +184,13 @@ func (a *auditor) directCall(g *pickle.Global, v policy.Verdict, c *pickle.Call)
 		if kind := suspiciousArgs(c); kind != "" {
 			a.add(core.Finding{Rule: rules.PickleSuspiciousCall, Severity: core.High,
 				Description: fmt.Sprintf("Unknown callable '%s' from module '%s' called with %s", g.Name, g.Module, kind),
+				Module:      g.Module, Operator: g.Name, Offset: c.Off, Evidence: evid})
+		} else if a.pol.IsStdlib(g.Module) && functionLike(g.Name) {
+			// Rebuilding models needs the standard library's data types
+			// (classes); stdlib functions and methods run at load time are
+			// how new gadget chains work (pydoc, timeit, idlelib…)
+			a.add(core.Finding{Rule: rules.PickleSuspiciousCall, Severity: core.High,
+				Description: fmt.Sprintf("Standard-library callable '%s' from module '%s' that is not known to be safe runs at load time", g.Name, g.Module),
 				Module:      g.Module, Operator: g.Name, Offset: c.Off, Evidence: evid})
 		}
 	}

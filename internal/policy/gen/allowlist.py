@@ -1497,8 +1497,8 @@ CURATED_PURE = {
     ("zoneinfo", "ZoneInfo._unpickle"): "ZoneInfo pickles as getattr(ZoneInfo, '_unpickle')(key, from_cache): "
                                         "a zone lookup by name",
 }
-for _name in ("abs add and_ concat contains countOf eq floordiv ge gt index indexOf inv invert is_ is_not le "
-              "lshift lt matmul mod mul ne neg not_ pos pow rshift sub truediv truth xor length_hint").split():
+for _name in ("abs add and_ concat contains countOf eq floordiv ge getitem gt index indexOf inv invert is_ is_not "
+              "le lshift lt matmul mod mul ne neg not_ pos pow rshift sub truediv truth xor length_hint").split():
     CURATED_PURE[("operator", _name)] = "arithmetic or comparison on its arguments"
 for _mod in ("math", "cmath"):
     for _name in sorted(dir(__import__(_mod))):
