@@ -183,7 +183,7 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = s.eng.ScanFile(ctx, files[i].path, files[i].source)
+				results[i] = s.eng.ScanFile(ctx, files[i].path, files[i].source, files[i].size)
 				done[i] = true
 				if s.opts.Observer != nil {
 					s.opts.Observer.Done(files[i].source, files[i].size)

@@ -7,8 +7,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sort"
 	"time"
@@ -37,34 +37,36 @@ type FileResult struct {
 	Scanned  []string
 }
 
-// ScanFile scans the file at path, naming it source in reports.
-func (e *Engine) ScanFile(ctx context.Context, path, source string) (fr FileResult) {
+// ScanFile scans the file at path, naming it source in reports. sizeHint
+// is the size the caller saw when listing the file (-1 if unknown): small
+// files are read whole with the fewest system calls.
+func (e *Engine) ScanFile(ctx context.Context, path, source string, sizeHint int64) (fr FileResult) {
 	fr.Source = source
-	f, err := os.Open(path)
-	if err != nil {
+	fail := func(err error) FileResult {
 		fr.Problems = append(fr.Problems, core.Problem{Category: core.CatPath, Source: source, Description: err.Error()})
 		return fr
+	}
+	name := filepath.Base(path)
+	if sizeHint >= 0 && sizeHint <= smallFile {
+		data, whole, err := readSmall(path, smallFile)
+		if err != nil {
+			return fail(err)
+		}
+		if whole {
+			// read once: every handler's probes then cost no system calls
+			return e.ScanBlob(ctx, &core.Blob{Source: source, Name: name, R: bytes.NewReader(data), Size: int64(len(data))})
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fail(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		fr.Problems = append(fr.Problems, core.Problem{Category: core.CatPath, Source: source, Description: err.Error()})
-		return fr
+		return fail(err)
 	}
-	fr.Size = st.Size()
-	var r io.ReaderAt = f
-	if st.Size() <= smallFile {
-		// small files are read once: every handler's probes then cost no
-		// system calls
-		data := make([]byte, st.Size())
-		if _, err := io.ReadFull(f, data); err != nil {
-			fr.Problems = append(fr.Problems, core.Problem{Category: core.CatPath, Source: source, Description: err.Error()})
-			return fr
-		}
-		r = bytes.NewReader(data)
-	}
-	b := &core.Blob{Source: source, Name: st.Name(), R: r, Size: st.Size()}
-	return e.ScanBlob(ctx, b)
+	return e.ScanBlob(ctx, &core.Blob{Source: source, Name: name, R: f, Size: st.Size()})
 }
 
 // ScanBlob scans an already opened blob (used by ScanFile and by library

@@ -209,7 +209,7 @@ func TestScanFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEngine()
-	fr := e.ScanFile(context.Background(), p, "shown/m.pkl")
+	fr := e.ScanFile(context.Background(), p, "shown/m.pkl", -1)
 	if fr.Source != "shown/m.pkl" || fr.Size != int64(len(pklasm.System("echo pwned"))) {
 		t.Errorf("source %q size %d", fr.Source, fr.Size)
 	}
@@ -220,7 +220,7 @@ func TestScanFile(t *testing.T) {
 	if !reflect.DeepEqual(fr.Scanned, []string{"shown/m.pkl"}) {
 		t.Errorf("scanned %q", fr.Scanned)
 	}
-	fr = e.ScanFile(context.Background(), filepath.Join(dir, "missing.pkl"), "missing.pkl")
+	fr = e.ScanFile(context.Background(), filepath.Join(dir, "missing.pkl"), "missing.pkl", -1)
 	if len(fr.Problems) != 1 || fr.Problems[0].Category != core.CatPath || fr.Problems[0].Source != "missing.pkl" {
 		t.Errorf("missing file:\n%s", dump(fr))
 	}
