@@ -225,9 +225,12 @@ func (m *machine) runOne() (Value, error) {
 				return nil, err
 			}
 		}
-		if err := r.prepare(1); err != nil {
-			m.opOff, m.op = r.pos, 0
-			return nil, m.fail(err)
+		if r.frameEnd >= 0 {
+			// frame semantics may move the position before the opcode
+			if err := r.prepare(1); err != nil {
+				m.opOff, m.op = r.pos, 0
+				return nil, m.fail(err)
+			}
 		}
 		m.opOff = r.pos
 		op, err := r.readByte()

@@ -152,6 +152,13 @@ func (r *reader) dropFrame() {
 }
 
 func (r *reader) readByte() (byte, error) {
+	// fast path: no frame buffer to honour and the byte is buffered
+	if r.frameEnd < 0 {
+		if i := r.pos - r.bufOff; i >= 0 && i < int64(len(r.buf)) {
+			r.pos++
+			return r.buf[i], nil
+		}
+	}
 	if err := r.prepare(1); err != nil {
 		return 0, err
 	}
@@ -175,6 +182,12 @@ func (r *reader) eof(err error) error {
 // read returns the next n bytes (n must be small, <= readerBuf). The slice
 // is valid until the next read.
 func (r *reader) read(n int) ([]byte, error) {
+	if r.frameEnd < 0 {
+		if i := r.pos - r.bufOff; i >= 0 && i+int64(n) <= int64(len(r.buf)) {
+			r.pos += int64(n)
+			return r.buf[i : i+int64(n)], nil
+		}
+	}
 	if err := r.prepare(int64(n)); err != nil {
 		return nil, err
 	}
