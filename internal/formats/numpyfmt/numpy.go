@@ -6,6 +6,7 @@ package numpyfmt
 import (
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
@@ -48,7 +49,7 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 			// the tail could be meant for another reader: look at it
 			if tail := b.Size - hd.DataOffset - hd.DataSize; tail > 0 {
 				off := hd.DataOffset + hd.DataSize
-				child := b.Child(fmt.Sprintf("trailing@%d", off), sectionOf(b, off, tail), tail)
+				child := b.Child(fmt.Sprintf("trailing@%d", off), io.NewSectionReader(b.R, off, tail), tail)
 				child.Dormant, child.Quiet = true, true
 				return s.Scan(child)
 			}
