@@ -26,6 +26,9 @@ func scanOptions(st settings.Settings, jobs int) (scan.Options, error) {
 	if sl.MaxDecompressedBytes > 0 {
 		lim.MaxDecompressed = sl.MaxDecompressedBytes
 	}
+	if sl.MaxCompressionRatio > 0 {
+		lim.MaxRatio = sl.MaxCompressionRatio
+	}
 	o := scan.Options{Limits: lim, Jobs: st.Jobs, FileTimeout: time.Duration(sl.MaxSecondsPerFile) * time.Second}
 	if jobs > 0 {
 		o.Jobs = jobs

@@ -59,6 +59,7 @@ type Limits struct {
 	MaxStringBytes  int   // bytes kept from one text-opcode argument line
 	MaxNestedPickle int64 // bytes of one nested pickle literal to scan
 	MaxDecompressed int64 // decompressed bytes per input file (all members and streams)
+	MaxRatio        int64 // decoded/compressed bytes of one stream (after 16 MiB)
 }
 
 // DefaultLimits are the built-in budgets.
@@ -72,6 +73,7 @@ func DefaultLimits() Limits {
 		MaxStringBytes:  64 << 20,
 		MaxNestedPickle: 256 << 20,
 		MaxDecompressed: 4 << 30,
+		MaxRatio:        1000,
 	}
 }
 

@@ -119,8 +119,12 @@ max_members = 100000
 max_string_bytes = 67108864
 # Bytes of one nested pickle literal to scan.
 max_nested_pickle_bytes = 268435456
-# Decompressed bytes read from one archive member.
+# Decompressed bytes read from one input file (all archive members and
+# compressed streams in it).
 max_decompressed_bytes = 4294967296
+# Largest ratio of decoded to compressed bytes of one stream (checked after
+# the first 16 MiB): stops decompression bombs early.
+max_compression_ratio = 1000
 # Seconds allowed per file; 0 means no limit.
 max_seconds_per_file = 0
 `

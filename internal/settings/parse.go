@@ -216,6 +216,7 @@ func parseLimits(l *Limits, p keyPath, v any) error {
 		"max_string_bytes":        {0, math.MaxInt, set(&l.MaxStringBytes)},
 		"max_nested_pickle_bytes": {0, math.MaxInt64, set64(&l.MaxNestedPickleBytes)},
 		"max_decompressed_bytes":  {0, math.MaxInt64, set64(&l.MaxDecompressedBytes)},
+		"max_compression_ratio":   {1, math.MaxInt64, set64(&l.MaxCompressionRatio)},
 		"max_seconds_per_file":    {0, math.MaxInt, set(&l.MaxSecondsPerFile)},
 	}
 	return eachTableKey(p, v, func(p keyPath, k string, v any) error {

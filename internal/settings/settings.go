@@ -91,7 +91,8 @@ type Limits struct {
 	MaxMembers           int   // members per archive
 	MaxStringBytes       int   // bytes kept from one text-opcode argument
 	MaxNestedPickleBytes int64 // bytes of one nested pickle literal to scan
-	MaxDecompressedBytes int64 // decompressed bytes of one archive member
+	MaxDecompressedBytes int64 // decompressed bytes per input file
+	MaxCompressionRatio  int64 // decoded/compressed bytes of one stream
 	MaxSecondsPerFile    int   // per-file time budget in seconds; 0 = none
 }
 
@@ -156,7 +157,7 @@ func defaultLimits() Limits {
 	return Limits{
 		MaxDepth: c.MaxDepth, MaxOpcodes: c.MaxOpcodes, MaxMemo: c.MaxMemo, MaxStack: c.MaxStack,
 		MaxMembers: c.MaxMembers, MaxStringBytes: c.MaxStringBytes, MaxNestedPickleBytes: c.MaxNestedPickle,
-		MaxDecompressedBytes: c.MaxDecompressed,
+		MaxDecompressedBytes: c.MaxDecompressed, MaxCompressionRatio: c.MaxRatio,
 	}
 }
 

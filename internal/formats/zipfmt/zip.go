@@ -10,6 +10,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/modelscan-go/modelscan/internal/streams"
+
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/pickle"
@@ -103,25 +105,11 @@ func isStorage(name string) bool {
 }
 
 func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bool) {
-	budget := s.DecompressBudget()
-	if budget <= 0 && m.Method != 0 {
-		s.Budget(b.Child(m.Name, nil, 0), "max_decompressed_bytes", fmt.Errorf("decompressed bytes for this file exceed %d", s.Limits.MaxDecompressed))
+	child, mismatch := openMember(s, b, m)
+	if child == nil {
 		return
 	}
-	ra, size, mismatch, err := openMember(b.R, m, budget)
-	if m.Method != 0 {
-		s.ChargeDecompressed(size)
-	}
-	child := b.Child(m.Name, ra, size)
-	if err != nil {
-		if errors.Is(err, zipx.ErrTooLarge) {
-			s.Budget(child, "max_decompressed_bytes", err)
-			return
-		}
-		s.Fail(child, core.CatNestedZip, fmt.Errorf("member cannot be read: %w", err))
-		return
-	}
-	if mismatch == nil && m.Method == 0 && !isStorage(m.Name) && size <= inMemoryMax {
+	if mismatch == nil && m.Method == 0 && !isStorage(m.Name) && child.Size <= streams.InMemory {
 		// stored members are read in place; check the CRC of the ones the
 		// scan reads anyway (tensor storages are skipped, as torch does)
 		mismatch = storedMismatch(b.R, m)
