@@ -8,8 +8,11 @@ import (
 	"strings"
 
 	"github.com/modelscan-go/modelscan/internal/core"
+	"github.com/modelscan-go/modelscan/internal/formats/compressfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
+	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/tarfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/torchfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/zipfmt"
 	"github.com/modelscan-go/modelscan/internal/policy"
@@ -34,8 +37,11 @@ func New(pol *policy.Policy) *Registry {
 		handlers: []core.Handler{
 			&numpyfmt.Handler{Pol: pol},
 			zh,
+			&tarfmt.Handler{Pol: pol},
+			&sevenzipfmt.Handler{},
 			&torchfmt.LegacyHandler{Pol: pol},
 			pk,
+			&compressfmt.Handler{},
 		},
 	}
 }
@@ -73,7 +79,8 @@ func (r *Registry) Disable(name string) error {
 var modelExts = map[string]string{
 	".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".dill": "dill", ".pt": "PyTorch",
 	".pth": "PyTorch", ".ckpt": "PyTorch", ".bin": "PyTorch", ".npy": "NumPy", ".npz": "NumPy",
-	".p": "pickle", ".sav": "pickle", ".pck": "pickle",
+	".p": "pickle", ".sav": "pickle", ".pck": "pickle", ".gz": "gzip", ".bz2": "bzip2", ".xz": "xz",
+	".lzma": "LZMA", ".zst": "zstd", ".lz4": "lz4", ".tar": "tar", ".7z": "7z", ".zip": "zip",
 }
 
 // Dispatch scans b with the handler that recognises it.

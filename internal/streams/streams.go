@@ -40,29 +40,34 @@ type Decoded struct {
 	R     io.ReaderAt
 	Size  int64
 	First io.Reader // the reader of the first decode, for checksum results
+	// Err is a decoding error after Size good bytes (corrupt or truncated
+	// data). Those bytes are still what a loader reading the stream gets.
+	Err error
 }
 
 // Decode reads the stream once (at most budget bytes, and at most
 // maxRatio times compressed bytes once past a grace amount) and returns a
-// ReaderAt over it. compressed <= 0 disables the ratio check.
+// ReaderAt over it. compressed <= 0 disables the ratio check. A decoding
+// error after some data keeps that data (Decoded.Err says what failed); a
+// budget stop returns only the error.
 func Decode(open Opener, compressed, budget, maxRatio int64) (*Decoded, error) {
 	r, err := open()
 	if err != nil {
 		return nil, err
 	}
 	w := &boundedWriter{budget: budget, compressed: compressed, ratio: maxRatio}
-	_, err = io.Copy(w, r)
-	if err != nil {
-		var be *BudgetError
-		if errors.As(err, &be) {
-			return nil, be
-		}
-		return nil, err
+	_, derr := io.Copy(w, r)
+	var be *BudgetError
+	if errors.As(derr, &be) {
+		return nil, be
 	}
+	d := &Decoded{Size: w.n, First: r, Err: derr}
 	if w.spilled {
-		return &Decoded{R: &redecoder{open: open, size: w.n}, Size: w.n, First: r}, nil
+		d.R = &redecoder{open: open, size: w.n}
+	} else {
+		d.R = bytes.NewReader(w.buf.Bytes())
 	}
-	return &Decoded{R: bytes.NewReader(w.buf.Bytes()), Size: w.n, First: r}, nil
+	return d, nil
 }
 
 // boundedWriter counts decoded bytes, keeps the first InMemory of them and
@@ -137,6 +142,9 @@ func (z *redecoder) ReadAt(p []byte, off int64) (int, error) {
 	}
 	n, err := io.ReadFull(z.r, want)
 	z.pos += int64(n)
+	if n == len(want) {
+		err = nil // a decode error past size is not part of the stream
+	}
 	if err == nil && n < len(p) {
 		err = io.EOF
 	}
@@ -169,5 +177,8 @@ func Child(s *core.Session, parent *core.Blob, name string, open Opener, compres
 	}
 	s.ChargeDecompressed(d.Size)
 	child.R, child.Size = d.R, d.Size
+	if d.Err != nil {
+		s.Fail(child, core.CatNestedZip, fmt.Errorf("stream is corrupt or truncated after %d decoded bytes (those are scanned): %w", d.Size, d.Err))
+	}
 	return child, d
 }
