@@ -9,6 +9,9 @@ import (
 
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/compressfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/ggufmt"
+	"github.com/modelscan-go/modelscan/internal/formats/safetensorsfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/tffmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
@@ -42,6 +45,9 @@ func New(pol *policy.Policy) *Registry {
 			&torchfmt.LegacyHandler{Pol: pol},
 			pk,
 			&compressfmt.Handler{},
+			&safetensorsfmt.Handler{},
+			&ggufmt.Handler{},
+			&tffmt.Handler{},
 		},
 	}
 }

@@ -35,8 +35,19 @@ const (
 	ScanIncomplete         = "scan-incomplete"
 )
 
-// All lists every rule, in documentation order.
-var All = []Rule{
+// All lists every rule, in documentation order. Each format area keeps its
+// rules in its own slice (this file: pickle, archives, numpy, scan).
+var All = concat(coreRules)
+
+func concat(areas ...[]Rule) []Rule {
+	var out []Rule
+	for _, a := range areas {
+		out = append(out, a...)
+	}
+	return out
+}
+
+var coreRules = []Rule{
 	{PickleDangerousImport, core.Critical,
 		"Pickle imports a known-dangerous callable",
 		"The pickle imports a function or class on the denylist (code execution, process, file or network access). " +
