@@ -34,6 +34,14 @@ const (
 	RoleTorchStorage = "torch-storage" // raw tensor bytes of a PyTorch archive
 	RoleTorchPickle  = "torch-pickle"  // data.pkl: unpickled by torch.load with persistent ids
 	RoleNestedPickle = "nested-pickle" // bytes handed to a deserializer inside a pickle
+	// RoleChatTemplate marks text that a model runtime renders as a Jinja
+	// chat template (a GGUF tokenizer.chat_template value, the chat_template
+	// of tokenizer_config.json).
+	RoleChatTemplate = "chat-template"
+	// RoleKerasConfig marks a Keras model configuration as JSON (the
+	// model_config attribute of an .h5 file, a layer's metadata in
+	// keras_metadata.pb).
+	RoleKerasConfig = "keras-config"
 )
 
 // Child derives a nested blob: its source is "parent:name", it is one level
