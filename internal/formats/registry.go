@@ -10,12 +10,12 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/compressfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/ggufmt"
-	"github.com/modelscan-go/modelscan/internal/formats/safetensorsfmt"
-	"github.com/modelscan-go/modelscan/internal/formats/tffmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
+	"github.com/modelscan-go/modelscan/internal/formats/safetensorsfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/tarfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/tffmt"
 	"github.com/modelscan-go/modelscan/internal/formats/torchfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/zipfmt"
 	"github.com/modelscan-go/modelscan/internal/policy"
@@ -34,29 +34,52 @@ type Registry struct {
 func New(pol *policy.Policy) *Registry {
 	pk := &picklefmt.Handler{Pol: pol}
 	zh := &zipfmt.Handler{Pol: pol}
+	st := &safetensorsfmt.Handler{}
 	return &Registry{
 		pickle: pk,
 		zip:    zh,
 		handlers: []core.Handler{
 			&numpyfmt.Handler{Pol: pol},
-			zh,
-			&tarfmt.Handler{Pol: pol},
+			// Formats with a magic number at offset 0 come before zip,
+			// which also accepts an end record near the end of the file:
+			// a tar or stored 7z whose last member is a zip must be read
+			// as what it starts as.
 			&sevenzipfmt.Handler{},
+			&tarfmt.Handler{Pol: pol},
+			zh,
 			&torchfmt.LegacyHandler{Pol: pol},
+			// A safetensors header is recognised before the pickle sniff,
+			// whose trial run could otherwise claim an odd header length.
+			st,
 			pk,
 			&compressfmt.Handler{},
-			&safetensorsfmt.Handler{},
 			&ggufmt.Handler{},
 			&tffmt.Handler{},
+			// Last: a .safetensors name whose content no handler
+			// recognised is read as a (malformed) safetensors file.
+			byName{st, ".safetensors"},
 		},
 	}
 }
 
-// Names lists the handler names in routing order.
+// byName routes a non-empty blob with the given extension to h. It is
+// registered after every content match, as a last resort.
+type byName struct {
+	core.Handler
+	ext string
+}
+
+func (n byName) Match(head []byte, b *core.Blob) bool { return b.Ext() == n.ext && b.Size > 0 }
+
+// Names lists the handler names in routing order, each once.
 func (r *Registry) Names() []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, h := range r.handlers {
-		out = append(out, h.Name())
+		if !seen[h.Name()] {
+			seen[h.Name()] = true
+			out = append(out, h.Name())
+		}
 	}
 	return out
 }

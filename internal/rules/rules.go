@@ -33,11 +33,14 @@ const (
 	ArchiveStructure       = "archive-structure"
 	NumpyMalformed         = "numpy-malformed"
 	ScanIncomplete         = "scan-incomplete"
+	TorchScriptCode        = "torchscript-code"
+	TorchPackageCode       = "torch-package-code"
+	SourceDangerousCall    = "source-dangerous-call"
 )
 
 // All lists every rule, in documentation order. Each format area keeps its
 // rules in its own slice (this file: pickle, archives, numpy, scan).
-var All = concat(coreRules)
+var All = concat(coreRules, torchCodeRules, safetensorsRules, ggufRules, tensorflowRules)
 
 func concat(areas ...[]Rule) []Rule {
 	var out []Rule
@@ -126,6 +129,27 @@ var coreRules = []Rule{
 		"The scan could not finish",
 		"A budget (depth, opcodes, memo, members, bytes) was exhausted or content could not be read. The file is not " +
 			"known to be safe. The budget can be raised in the settings file."},
+}
+
+// torchCodeRules are about code that archives carry (TorchScript, torch.package).
+var torchCodeRules = []Rule{
+	{TorchScriptCode, core.Medium,
+		"Archive carries TorchScript code",
+		"A torch.jit.save archive (code/, constants.pkl, data.pkl): torch.jit.load compiles the code and the model runs " +
+			"it. TorchScript is a program, not data; torch.load up to 2.5.1 loads it even with weights_only=True " +
+			"(CVE-2025-32434). What the code calls is reported as source-dangerous-call. Load it only from a trusted source."},
+	{TorchPackageCode, core.High,
+		"Archive carries Python source that torch.package imports and runs",
+		"A torch.package archive (.data/extern_modules) bundles Python modules; torch.package.PackageImporter imports " +
+			"and runs them when a pickle of the archive is loaded. The modules are listed; what they call is reported as " +
+			"source-dangerous-call. Review the source before importing the package."},
+	{SourceDangerousCall, core.Critical,
+		"Code in the archive calls something dangerous",
+		"Static analysis of the TorchScript or Python source in the archive (nothing is run) found a call or use of " +
+			"something dangerous, such as os.system, subprocess, eval/exec (flagged when fed decoded data), imports by " +
+			"name, nested loaders, network clients, file writes, torch.from_file/torch.save, or operators of custom " +
+			"native namespaces. Severity comes from the denylist entry of the name, or from the source rules for file " +
+			"writes (HIGH) and custom operators (MEDIUM). The evidence gives file and line."},
 }
 
 // ByID returns the rule with the given id.

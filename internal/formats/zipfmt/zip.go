@@ -41,7 +41,8 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		return nil
 	}
 	torch := isTorch(z)
-	if torch && h.TorchDisabled {
+	ar := detectTorchArchive(z, torch, h.Pol) // TorchScript or torch.package: nil otherwise
+	if (torch || ar != nil) && h.TorchDisabled {
 		s.Skip(b, core.SkipNotSupp, "the PyTorch scanner is disabled in the settings")
 		return nil
 	}
@@ -67,6 +68,9 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 			return err
 		}
 	}
+	if ar != nil {
+		ar.report(s, b)
+	}
 	for _, m := range z.Members {
 		if err := s.Ctx.Err(); err != nil {
 			return err
@@ -77,7 +81,7 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		if strings.HasSuffix(m.Name, "/") && m.UncompressedSize == 0 {
 			continue // directory entry
 		}
-		h.member(s, b, m, torch)
+		h.member(s, b, m, torch, ar)
 	}
 	return nil
 }
@@ -104,7 +108,7 @@ func isStorage(name string) bool {
 	return len(parts) == 3 && parts[1] == "data"
 }
 
-func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bool) {
+func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bool, ar *torchArchive) {
 	child, mismatch := openMember(s, b, m)
 	if child == nil {
 		return
@@ -116,6 +120,9 @@ func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bo
 	}
 	if mismatch != nil {
 		h.anomaly(s, b, zipx.Anomaly{Kind: zipx.KindBadCRC, Detail: mismatch.Error()}, m.Name)
+	}
+	if ar != nil && ar.member(h, s, child) {
+		return
 	}
 	if !torch {
 		if err := s.Scan(child); err != nil {
