@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -53,6 +54,7 @@ func realDir(t testing.TB) string {
 //	jsonpath FILE PATH [WANT] the value at PATH exists [and is WANT]
 //	jsonhas FILE PATH KEY...  the object at PATH has all the KEYs
 //	normjson FILE...          replace timestamp and absolute_path values
+//	sarifvalid FILE           FILE is valid against the SARIF 2.1.0 schema
 //
 // FILE may be stdout or stderr. PATH is dot-separated; array elements are
 // numbers and "@len" is the length of an array or object.
@@ -72,6 +74,14 @@ func TestScripts(t *testing.T) {
 			"jsonpath":  cmdJSONPath,
 			"jsonhas":   cmdJSONHas,
 			"normjson":  cmdNormJSON,
+			"sarifvalid": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: sarifvalid FILE")
+				}
+				if err := checkSARIF([]byte(ts.ReadFile(args[0]))); err != nil {
+					ts.Fatalf("%s: %v", args[0], err)
+				}
+			},
 		},
 	})
 }
@@ -291,33 +301,94 @@ func cmdNormJSON(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// TestDeterministicOutput scans every benign fixture plus crafted files
-// in-process and checks the reports are byte-identical across runs and
-// across -j values (after timestamp normalisation).
-func TestDeterministicOutput(t *testing.T) {
+// mixedDir writes at least n files into a temporary directory: every
+// benign fixture, the crafted files scripts use, and generated malicious,
+// broken and unsupported files (pickles calling a command or an unknown
+// class, PyTorch zips with such a data.pkl, truncated pickles, text).
+func mixedDir(t *testing.T, n int) string {
+	t.Helper()
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(realDir(t))); err != nil {
 		t.Fatal(err)
+	}
+	write := func(name string, data []byte) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for kind, build := range crafted {
 		data, err := build()
 		if err != nil {
 			t.Fatal(err)
 		}
-		name := filepath.Join(dir, "crafted", kind+".pkl")
+		name := filepath.Join("crafted", kind+".pkl")
 		if kind == "torch-system" {
-			name = filepath.Join(dir, "crafted", "nested", "model.pt")
+			name = filepath.Join("crafted", "nested", "model.pt")
 		}
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		write(name, data)
+	}
+	count := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			count++
+		}
+		return err
+	})
+	for i := 0; count < n; i++ {
+		switch i % 5 {
+		case 0:
+			write(fmt.Sprintf("gen/p%03d.pkl", i), pklasm.System(fmt.Sprintf("echo %d", i)))
+		case 1:
+			write(fmt.Sprintf("gen/u%03d.pkl", i), pklasm.New().Proto(4).SG("mypkg.models", fmt.Sprintf("Net%d", i)).EmptyTuple().Reduce().Stop().Bytes())
+		case 2:
+			write(fmt.Sprintf("gen/t%03d.pt", i), torchZip(t, pklasm.System(fmt.Sprintf("id %d", i))))
+		case 3:
+			write(fmt.Sprintf("gen/b%03d.pkl", i), []byte("\x80\x04\x95"))
+		case 4:
+			write(fmt.Sprintf("gen/x%03d.txt", i), []byte("text"))
+		}
+		count++
+	}
+	return dir
+}
+
+// torchZip is a PyTorch zip checkpoint whose archive/data.pkl is pkl.
+func torchZip(t *testing.T, pkl []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range []struct {
+		name string
+		data []byte
+	}{{"archive/data.pkl", pkl}, {"archive/version", []byte("3\n")}} {
+		w, err := zw.Create(m.name)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(name, data, 0o644); err != nil {
+		if _, err := w.Write(m.data); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, format := range []string{"json", "console"} {
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestDeterministicOutput scans a directory of over 200 mixed files
+// in-process and checks the JSON, SARIF and console reports are
+// byte-identical across runs and across -j values (after timestamp
+// normalisation of the JSON report; SARIF carries no time).
+func TestDeterministicOutput(t *testing.T) {
+	dir := mixedDir(t, 220)
+	for _, format := range []string{"json", "sarif", "console"} {
 		var first []byte
-		for _, jobs := range []string{"1", "1", "4", "4", "16"} {
+		for _, jobs := range []string{"1", "8", "1", "8", "3"} {
 			var stdout, stderr bytes.Buffer
 			args := []string{"-p", dir, "-r", format, "-j", jobs, "--show-skipped"}
 			code := cli.Run(context.Background(), args, &stdout, &stderr)
@@ -327,10 +398,33 @@ func TestDeterministicOutput(t *testing.T) {
 			out := normalise(stdout.Bytes())
 			if first == nil {
 				first = out
+				if format == "sarif" {
+					validateSARIF(t, out)
+				}
+				if format == "json" {
+					var doc struct {
+						Summary struct {
+							Scanned struct {
+								Total int `json:"total_scanned"`
+							} `json:"scanned"`
+							Skipped struct {
+								Total int `json:"total_skipped"`
+							} `json:"skipped"`
+						} `json:"summary"`
+						Errors []any `json:"errors"`
+					}
+					if err := json.Unmarshal(out, &doc); err != nil {
+						t.Fatal(err)
+					}
+					if files := doc.Summary.Scanned.Total + doc.Summary.Skipped.Total; files < 200 || len(doc.Errors) == 0 {
+						t.Fatalf("mixed directory too small or not mixed: %d scanned, %d skipped, %d errors",
+							doc.Summary.Scanned.Total, doc.Summary.Skipped.Total, len(doc.Errors))
+					}
+				}
 				continue
 			}
 			if !bytes.Equal(out, first) {
-				t.Fatalf("-r %s -j %s: output differs from the first run\nfirst:\n%s\nthis run:\n%s", format, jobs, first, out)
+				t.Fatalf("-r %s -j %s: output differs from the first run (-j 1)\nfirst:\n%s\nthis run:\n%s", format, jobs, first, out)
 			}
 		}
 	}

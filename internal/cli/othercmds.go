@@ -42,12 +42,17 @@ func newRulesCmd(stdout io.Writer) *cobra.Command {
 		Short: "List the rule ids findings carry, with their default severity",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "RULE\tSEVERITY\tDESCRIPTION")
-			for _, r := range rules.All {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Short)
-			}
-			return tw.Flush()
+			return listRules(stdout)
 		},
 	}
+}
+
+// listRules prints the rule catalogue: id, default severity, short text.
+func listRules(stdout io.Writer) error {
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tSEVERITY\tDESCRIPTION")
+	for _, r := range rules.All {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, r.Severity, r.Short)
+	}
+	return tw.Flush()
 }

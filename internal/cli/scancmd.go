@@ -26,6 +26,8 @@ type scanFlags struct {
 	version      bool
 	failOn       string
 	jobs         int
+	noProgress   bool
+	listRules    bool
 }
 
 func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
@@ -38,6 +40,9 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 				fmt.Fprintf(stdout, "modelscan, version %s\n", Version)
 				return nil
 			}
+			if f.listRules {
+				return listRules(stdout)
+			}
 			c, err := runScan(cmd, f, args, stdout, stderr)
 			*code = c
 			return err
@@ -45,7 +50,7 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVarP(&f.paths, "path", "p", nil, "Path to the file or folder to scan (repeatable; positional paths are accepted too)")
-	fl.StringVarP(&f.format, "reporting-format", "r", "console", "Format of the output: console or json (custom: the reporting module from the settings file)")
+	fl.StringVarP(&f.format, "reporting-format", "r", "console", "Format of the output: console, json or sarif (SARIF 2.1.0, for code scanning); custom: the reporting module from the settings file")
 	fl.StringVarP(&f.output, "output-file", "o", "", "Write the report to this file instead of standard output")
 	fl.BoolVar(&f.showSkipped, "show-skipped", false, "Print a list of files that were skipped during the scan")
 	fl.StringVar(&f.settingsFile, "settings-file", "", "Specify a settings file to use for the scan (nothing is loaded implicitly)")
@@ -53,6 +58,8 @@ func newScanCmd(stdout, stderr io.Writer, code *int) *cobra.Command {
 	fl.BoolVarP(&f.version, "version", "v", false, "Show the version and exit")
 	fl.StringVar(&f.failOn, "fail-on", "", "Exit 1 only for issues of at least this severity: LOW, MEDIUM, HIGH, CRITICAL (default LOW, or fail_on from the settings)")
 	fl.IntVarP(&f.jobs, "jobs", "j", 0, "Files scanned in parallel (default: number of CPUs, or jobs from the settings)")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "Do not draw the progress bar (shown on a terminal, outside CI, for scans longer than about a second)")
+	fl.BoolVar(&f.listRules, "list-rules", false, "List the rule ids findings carry and exit (same as 'modelscan rules')")
 	return cmd
 }
 
@@ -82,7 +89,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 	}
 	format := strings.ToLower(f.format)
 	switch format {
-	case "console", "json":
+	case "console", "json", "sarif":
 	case "custom":
 		format = "console"
 		if strings.HasSuffix(st.Reporting.Module, "JSONReport") {
@@ -92,7 +99,7 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 			f.output = st.Reporting.OutputFile
 		}
 	default:
-		return ExitUsage, usagef("invalid value for '-r' / '--reporting-format': %q is not one of 'console', 'json', 'custom'", f.format)
+		return ExitUsage, usagef("invalid value for '-r' / '--reporting-format': %q is not one of 'console', 'json', 'sarif', 'custom'", f.format)
 	}
 	failOn := st.FailOn
 	if f.failOn != "" {
@@ -117,12 +124,20 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return ExitUsage, usagef("settings: %v", err)
 	}
+	files := &fileList{}
+	bar := newProgress(f, format, out, stderr)
+	opts.Observer = observers{files, bar}
+	if observerHook != nil {
+		opts.Observer = observerHook(opts.Observer)
+	}
 	scanner, err := scan.New(opts)
 	if err != nil {
 		return ExitUsage, usagef("%v", err)
 	}
+	bar.Start()
 	start := time.Now()
 	res, err := scanner.Scan(cmd.Context(), paths...)
+	bar.Stop()
 	if err != nil {
 		return ExitUsage, usagef("%v", err)
 	}
@@ -130,7 +145,9 @@ func runScan(cmd *cobra.Command, f scanFlags, args []string, stdout, stderr io.W
 	if res.Interrupted {
 		log.Warn("scan interrupted: the report is incomplete")
 	}
-	meta := report.Meta{InputPath: strings.Join(paths, ", "), AbsolutePath: absoluteRoot(paths), Version: Version, Timestamp: time.Now(), ShowSkipped: f.showSkipped}
+	root := absoluteRoot(paths)
+	meta := report.Meta{InputPath: strings.Join(paths, ", "), AbsolutePath: root, Version: Version, Timestamp: time.Now(),
+		ShowSkipped: f.showSkipped, Files: files.sorted(), SARIFRoot: sarifRoot(root)}
 	if err := writeReport(format, out, stdout, res, meta); err != nil {
 		return ExitErrors, err
 	}
@@ -160,8 +177,11 @@ func writeReport(format string, out *os.File, stdout io.Writer, res *scan.Result
 	} else if fh, ok := stdout.(*os.File); ok {
 		color = term.IsTerminal(int(fh.Fd())) && os.Getenv("NO_COLOR") == ""
 	}
-	if format == "json" {
+	switch format {
+	case "json":
 		return report.JSON(w, res, meta)
+	case "sarif":
+		return report.SARIF(w, res, meta)
 	}
 	return report.Console(w, res, meta, color)
 }

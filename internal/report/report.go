@@ -1,6 +1,7 @@
 // Package report renders a scan.Result as Python ModelScan does: a JSON
 // document with the same keys (plus a few additions) and a console report
-// modelled on Python ModelScan's ConsoleReport.
+// modelled on Python ModelScan's ConsoleReport; and as a SARIF 2.1.0 log
+// for code-scanning tools.
 //
 // Output depends only on the Result and the Meta given: the timestamp comes
 // from Meta, and nothing is read from the clock or the environment.
@@ -19,6 +20,17 @@ type Meta struct {
 	Version      string    // modelscan version
 	Timestamp    time.Time // when the scan started
 	ShowSkipped  bool      // list skipped files, not just count them
+
+	// Files are the sources of the top-level files the scan opened (what
+	// scan.Observer.Done reports). SARIF uses them to tell the file from
+	// the member in "outer:member" sources when a file name holds ':'.
+	// Without them the first ':' separates the two, unless the result
+	// names a shorter prefix as a source of its own.
+	Files []string
+	// SARIFRoot is the directory SARIF artifact URIs are relative to
+	// (%SRCROOT%). Empty: AbsolutePath. Files outside it get absolute
+	// file URIs.
+	SARIFRoot string
 }
 
 // isoTime formats t like Python's datetime.isoformat() of a naive local
