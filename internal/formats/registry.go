@@ -10,11 +10,13 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/compressfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/ggufmt"
+	"github.com/modelscan-go/modelscan/internal/formats/kerasfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/formats/safetensorsfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/tarfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/templatefmt"
 	"github.com/modelscan-go/modelscan/internal/formats/tffmt"
 	"github.com/modelscan-go/modelscan/internal/formats/torchfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/zipfmt"
@@ -40,6 +42,8 @@ func New(pol *policy.Policy) *Registry {
 		zip:    zh,
 		handlers: []core.Handler{
 			&numpyfmt.Handler{Pol: pol},
+			// HDF5 (Keras .h5): a signature at 0 or at a user-block offset.
+			&kerasfmt.H5Handler{Pol: pol},
 			// Formats with a magic number at offset 0 come before zip,
 			// which also accepts an end record near the end of the file:
 			// a tar or stored 7z whose last member is a zip must be read
@@ -54,6 +58,10 @@ func New(pol *policy.Policy) *Registry {
 			pk,
 			&compressfmt.Handler{},
 			&ggufmt.Handler{},
+			// JSON documents: routed by role or by content (a Keras model
+			// config) and, for chat templates, by file name.
+			&kerasfmt.ConfigHandler{Pol: pol},
+			&templatefmt.Handler{},
 			&tffmt.Handler{},
 			// Last: a .safetensors name whose content no handler
 			// recognised is read as a (malformed) safetensors file.
