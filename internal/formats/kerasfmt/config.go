@@ -31,7 +31,11 @@ func (h *ConfigHandler) Match(head []byte, b *core.Blob) bool {
 
 // Scan implements core.Handler.
 func (h *ConfigHandler) Scan(s *core.Session, b *core.Blob) error {
-	s.MarkScanned(b)
+	if b.Role != core.RoleKerasConfig {
+		// Layer metadata handed on by the SavedModel reader is part of
+		// the saved_model.pb already listed as scanned.
+		s.MarkScanned(b)
+	}
 	format := keras.FormatKeras
 	if b.Role == core.RoleKerasConfig {
 		format = keras.FormatSavedModel

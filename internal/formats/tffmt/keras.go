@@ -72,8 +72,8 @@ func (sc *scanner) kerasChild(name string, sp protowalk.Span) error {
 	}
 	child := sc.b.Child(name, io.NewSectionReader(sc.b.R, sp.Off, sp.Len), sp.Len)
 	child.Role = core.RoleKerasConfig
-	// Until a handler takes keras-config blobs they are not recognised;
-	// the metadata is not a file the user gave, so that is not reported.
+	// The metadata is not a file the user gave: if no handler takes it
+	// (the Keras scanner is disabled), that is not reported as a skip.
 	child.Quiet = true
 	if err := sc.s.Scan(child); err != nil {
 		if ctxErr := sc.s.Ctx.Err(); ctxErr != nil {

@@ -9,9 +9,9 @@ import (
 	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
-// Through the real registry: the fixtures reach this handler (it is the
-// last one) and the benign ones stay clean; Keras metadata blobs that no
-// handler takes yet are not reported as skipped files.
+// Through the real registry: the fixtures reach this handler and the
+// benign ones stay clean; the Keras layer metadata handed on is analysed
+// as part of the file, not listed as files of its own.
 func TestFixturesThroughRegistry(t *testing.T) {
 	for path, top := range map[string]core.Severity{
 		"benign_keras/saved_model.pb":      core.SeverityNone,
