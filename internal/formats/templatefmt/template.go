@@ -112,7 +112,11 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 			s.Fail(b, core.CatPath, err)
 			return nil
 		}
-		s.MarkScanned(b)
+		if b.Role != core.RoleChatTemplate {
+			// A template handed on by its container (a GGUF key) is
+			// part of that file, which is listed as scanned.
+			s.MarkScanned(b)
+		}
 		h.analyse(s, b, string(data), true)
 		return nil
 	}
@@ -130,7 +134,6 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 	for _, t := range templates {
 		child := b.Child(t.Label, strings.NewReader(t.Template), int64(len(t.Template)))
 		child.Role = core.RoleChatTemplate
-		s.MarkScanned(child)
 		h.analyse(s, child, t.Template, false)
 	}
 	if err != nil {
