@@ -12,6 +12,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/formats/ggufmt"
 	"github.com/modelscan-go/modelscan/internal/formats/kerasfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
+	"github.com/modelscan-go/modelscan/internal/formats/onnxfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/formats/safetensorsfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
@@ -62,6 +63,10 @@ func New(pol *policy.Policy) *Registry {
 			// config) and, for chat templates, by file name.
 			&kerasfmt.ConfigHandler{Pol: pol},
 			&templatefmt.Handler{},
+			// ONNX and TensorFlow are both protobuf: ONNX's check (an IR
+			// version and a well-formed graph or opset import) is the
+			// stricter, so it goes first.
+			&onnxfmt.Handler{},
 			&tffmt.Handler{},
 			// Last: a .safetensors name whose content no handler
 			// recognised is read as a (malformed) safetensors file.

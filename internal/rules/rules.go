@@ -40,7 +40,7 @@ const (
 
 // All lists every rule, in documentation order. Each format area keeps its
 // rules in its own slice (this file: pickle, archives, numpy, scan).
-var All = concat(coreRules, torchCodeRules, safetensorsRules, ggufRules, templateRules, kerasRules, tensorflowRules)
+var All = concat(coreRules, torchCodeRules, safetensorsRules, ggufRules, templateRules, kerasRules, tensorflowRules, onnxRules)
 
 func concat(areas ...[]Rule) []Rule {
 	var out []Rule
