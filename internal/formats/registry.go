@@ -10,6 +10,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats/compressfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/ggufmt"
+	"github.com/modelscan-go/modelscan/internal/formats/hfconfig"
 	"github.com/modelscan-go/modelscan/internal/formats/kerasfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/numpyfmt"
 	"github.com/modelscan-go/modelscan/internal/formats/onnxfmt"
@@ -60,8 +61,13 @@ func New(pol *policy.Policy) *Registry {
 			&compressfmt.Handler{},
 			&ggufmt.Handler{},
 			// JSON documents: routed by role or by content (a Keras model
-			// config) and, for chat templates, by file name.
+			// config) and, for Hugging Face configs and chat templates, by
+			// file name and content.
 			&kerasfmt.ConfigHandler{Pol: pol},
+			// Hugging Face configs (auto_map, custom pipelines, chat
+			// templates of tokenizer_config.json) and the repository
+			// Python they load; a Keras config.json is Keras's.
+			&hfconfig.Handler{Pol: pol},
 			&templatefmt.Handler{},
 			// ONNX and TensorFlow are both protobuf: ONNX's check (an IR
 			// version and a well-formed graph or opset import) is the

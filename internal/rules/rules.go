@@ -40,7 +40,7 @@ const (
 
 // All lists every rule, in documentation order. Each format area keeps its
 // rules in its own slice (this file: pickle, archives, numpy, scan).
-var All = concat(coreRules, torchCodeRules, safetensorsRules, ggufRules, templateRules, kerasRules, tensorflowRules, onnxRules)
+var All = concat(coreRules, torchCodeRules, safetensorsRules, ggufRules, templateRules, kerasRules, tensorflowRules, onnxRules, hfRules)
 
 func concat(areas ...[]Rule) []Rule {
 	var out []Rule
@@ -144,8 +144,9 @@ var torchCodeRules = []Rule{
 			"and runs them when a pickle of the archive is loaded. The modules are listed; what they call is reported as " +
 			"source-dangerous-call. Review the source before importing the package."},
 	{SourceDangerousCall, core.Critical,
-		"Code in the archive calls something dangerous",
-		"Static analysis of the TorchScript or Python source in the archive (nothing is run) found a call or use of " +
+		"Code shipped with the model calls something dangerous",
+		"Static analysis of TorchScript code, torch.package sources or a repository's remote-code Python files " +
+			"(nothing is run) found a call or use of " +
 			"something dangerous, such as os.system, subprocess, eval/exec (flagged when fed decoded data), imports by " +
 			"name, nested loaders, network clients, file writes, torch.from_file/torch.save, or operators of custom " +
 			"native namespaces. Severity comes from the denylist entry of the name, or from the source rules for file " +

@@ -15,7 +15,7 @@ import (
 )
 
 // FuzzTemplateJSON feeds arbitrary bytes to ExtractTemplates and to the
-// handler as a tokenizer_config.json: no panic, and every finding carries a
+// handler as a chat_template.json: no panic, and every finding carries a
 // rule, a severity and the source of its template.
 func FuzzTemplateJSON(f *testing.F) {
 	f.Add([]byte(`{"chat_template": "{{ x|attr('__cla' ~ 'ss__') }}"}`))
@@ -38,7 +38,7 @@ func FuzzTemplateJSON(f *testing.F) {
 			}
 		}
 		s := core.NewSession(context.Background(), core.DefaultLimits(), func(s *core.Session, b *core.Blob) error { return nil })
-		b := &core.Blob{Source: "tokenizer_config.json", Name: "tokenizer_config.json", R: bytes.NewReader(data), Size: int64(len(data))}
+		b := &core.Blob{Source: "chat_template.json", Name: "chat_template.json", R: bytes.NewReader(data), Size: int64(len(data))}
 		if h.Match(data[:min(len(data), core.HeadSize)], b) {
 			if err := h.Scan(s, b); err != nil {
 				t.Fatal(err)

@@ -1,9 +1,11 @@
 // Package templatefmt scans the Jinja chat templates LLM runtimes render:
 // chat_template.jinja (and other *.jinja files), the chat_template value of
-// tokenizer_config.json, chat_template.json and processor_config.json, and
-// any blob a container marks with core.RoleChatTemplate (a GGUF
-// tokenizer.chat_template). Templates are parsed and analysed by
-// internal/jinja; nothing is ever rendered.
+// chat_template.json, and any blob a container marks with
+// core.RoleChatTemplate (a GGUF tokenizer.chat_template). The
+// chat_template of tokenizer_config.json and processor_config.json is
+// analysed through ScanJSONTemplates by the handler that owns those files
+// (hf-config), so that each file gets one verdict. Templates are parsed and
+// analysed by internal/jinja; nothing is ever rendered.
 package templatefmt
 
 import (
@@ -42,8 +44,9 @@ const (
 	kindText
 )
 
-// jsonNames are the JSON files that carry chat templates.
-var jsonNames = map[string]bool{"tokenizer_config.json": true, "chat_template.json": true, "processor_config.json": true}
+// jsonNames are the JSON files this handler owns for their chat templates
+// (tokenizer_config.json and processor_config.json belong to hf-config).
+var jsonNames = map[string]bool{"chat_template.json": true}
 
 func kindOf(b *core.Blob) fileKind {
 	base := strings.ToLower(b.Base())
@@ -130,16 +133,26 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		return nil
 	}
 	s.MarkScanned(b)
+	if err := h.ScanJSONTemplates(s, b, data); err != nil {
+		s.Fail(b, core.CatJSON, err)
+	}
+	return nil
+}
+
+// ScanJSONTemplates analyses the chat templates of a JSON config that the
+// caller has read (data, at most MaxJSONBytes) from blob b: findings of
+// each template are reported on a child of b named by its label
+// ("chat_template", "chat_template[tool_use]"). It returns the error of
+// reading the JSON, if any, without recording it; templates found before
+// the error are analysed.
+func (h *Handler) ScanJSONTemplates(s *core.Session, b *core.Blob, data []byte) error {
 	templates, err := ExtractTemplates(data)
 	for _, t := range templates {
 		child := b.Child(t.Label, strings.NewReader(t.Template), int64(len(t.Template)))
 		child.Role = core.RoleChatTemplate
 		h.analyse(s, child, t.Template, false)
 	}
-	if err != nil {
-		s.Fail(b, core.CatJSON, err)
-	}
-	return nil
+	return err
 }
 
 func (h *Handler) limits() jinja.Limits {

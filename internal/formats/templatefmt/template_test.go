@@ -85,9 +85,12 @@ func TestMatch(t *testing.T) {
 		{"x/templates/tool_use.jinja", "", "{{ bos_token }}", true},
 		{"chat_template.jinja", "", "\x80\x02c__builtin__", false},
 		{"chat_template.jinja", "", "a\x00b", false},
-		{"tokenizer_config.json", "", "\xef\xbb\xbf  {\"a\": 1}", true},
+		{"chat_template.json", "", "\xef\xbb\xbf  {\"a\": 1}", true},
+		// owned by hf-config, which hands their templates to ScanJSONTemplates
+		{"tokenizer_config.json", "", "{\"chat_template\": \"x\"}", false},
+		{"processor_config.json", "", "{\"chat_template\": \"x\"}", false},
 		{"sub/chat_template.json", "", "{}", true},
-		{"tokenizer_config.json", "", "PK\x03\x04", false},
+		{"chat_template.json", "", "PK\x03\x04", false},
 		{"config.json", "", "{}", false},
 		{"model.bin", core.RoleChatTemplate, "anything", true},
 		{"notes.txt", "", "{{ x }}", false},
@@ -139,8 +142,8 @@ func TestCleanFixturesAsFiles(t *testing.T) {
 		}
 		for _, s := range []*core.Session{
 			scan("chat_template.jinja", data),
-			scan("tokenizer_config.json", tokenizerConfig(t, string(data))),
-			scan("tokenizer_config.json", tokenizerConfig(t, []any{map[string]string{"name": "default", "template": string(data)}})),
+			scan("chat_template.json", tokenizerConfig(t, string(data))),
+			scan("chat_template.json", tokenizerConfig(t, []any{map[string]string{"name": "default", "template": string(data)}})),
 		} {
 			if len(s.Findings) > 0 || len(s.Problems) > 0 || len(s.Scanned) == 0 {
 				t.Errorf("%s not clean:\n%s", filepath.Base(p), scantest.Dump(s))
@@ -149,14 +152,14 @@ func TestCleanFixturesAsFiles(t *testing.T) {
 	}
 }
 
-func TestTokenizerConfig(t *testing.T) {
+func TestJSONConfig(t *testing.T) {
 	list := []any{
 		map[string]string{"name": "default", "template": "{{ messages[0].content }}"},
 		map[string]string{"name": "tool_use", "template": payload},
 		map[string]string{"name": "rag", "template": "{{ x|attr('__cla' ~ 'ss__') }}"},
 	}
-	s := scan("m/tokenizer_config.json", tokenizerConfig(t, list))
-	for _, src := range []string{"m/tokenizer_config.json:chat_template[tool_use]", "m/tokenizer_config.json:chat_template[rag]"} {
+	s := scan("m/chat_template.json", tokenizerConfig(t, list))
+	for _, src := range []string{"m/chat_template.json:chat_template[tool_use]", "m/chat_template.json:chat_template[rag]"} {
 		f := find(s, rules.TemplateSSTI, core.Critical, src)
 		if f == nil {
 			t.Errorf("no finding at %s:\n%s", src, scantest.Dump(s))
@@ -168,13 +171,29 @@ func TestTokenizerConfig(t *testing.T) {
 		t.Errorf("findings:\n%s", scantest.Dump(s))
 	}
 	// The file is listed once; its templates are part of it.
-	if got := strings.Join(s.Scanned, ","); got != "m/tokenizer_config.json" {
+	if got := strings.Join(s.Scanned, ","); got != "m/chat_template.json" {
 		t.Errorf("scanned %q", got)
 	}
 
 	s = scan("chat_template.json", []byte(`{"chat_template": `+strconvQuote(payload)+`}`))
 	if find(s, rules.TemplateSSTI, core.Critical, "chat_template.json:chat_template") == nil {
 		t.Errorf("chat_template.json:\n%s", scantest.Dump(s))
+	}
+}
+
+// ScanJSONTemplates is how hf-config has the templates of the
+// tokenizer_config.json it owns analysed: findings on children of the
+// caller's blob, the JSON error returned, not recorded.
+func TestScanJSONTemplates(t *testing.T) {
+	data := []byte(`{"bos_token": "<s>", "chat_template": ` + strconvQuote(payload) + `, "x": tru}`)
+	b := &core.Blob{Source: "m/tokenizer_config.json", Name: "tokenizer_config.json", R: bytes.NewReader(data), Size: int64(len(data))}
+	s := core.NewSession(context.Background(), core.DefaultLimits(), nil)
+	err := (&templatefmt.Handler{}).ScanJSONTemplates(s, b, data)
+	if err == nil || len(s.Problems) != 0 {
+		t.Errorf("error %v, problems:\n%s", err, scantest.Dump(s))
+	}
+	if find(s, rules.TemplateSSTI, core.Critical, "m/tokenizer_config.json:chat_template") == nil || len(s.Scanned) != 0 {
+		t.Errorf("findings:\n%s", scantest.Dump(s))
 	}
 }
 
@@ -185,13 +204,13 @@ func strconvQuote(s string) string {
 
 func TestDuplicateKeysAllScanned(t *testing.T) {
 	doc := `{"chat_template": "{{ messages }}", "x": [1, {"y": null}], "chat_template": ` + strconvQuote(payload) + `}`
-	s := scan("tokenizer_config.json", []byte(doc))
-	if find(s, rules.TemplateSSTI, core.Critical, "tokenizer_config.json:chat_template#2") == nil {
+	s := scan("chat_template.json", []byte(doc))
+	if find(s, rules.TemplateSSTI, core.Critical, "chat_template.json:chat_template#2") == nil {
 		t.Errorf("second chat_template not scanned:\n%s", scantest.Dump(s))
 	}
 	doc = `{"chat_template": ` + strconvQuote(payload) + `, "chat_template": "{{ messages }}"}`
-	s = scan("tokenizer_config.json", []byte(doc))
-	if find(s, rules.TemplateSSTI, core.Critical, "tokenizer_config.json:chat_template") == nil {
+	s = scan("chat_template.json", []byte(doc))
+	if find(s, rules.TemplateSSTI, core.Critical, "chat_template.json:chat_template") == nil {
 		t.Errorf("first chat_template not scanned:\n%s", scantest.Dump(s))
 	}
 }
@@ -202,12 +221,12 @@ func TestBadInput(t *testing.T) {
 		cat        string
 		rule       string
 	}{
-		{"tokenizer_config.json", `{"chat_template": "{{ x }}", `, core.CatJSON, ""},
-		{"tokenizer_config.json", `{"chat_template": 42}`, core.CatJSON, ""},
-		{"tokenizer_config.json", `{"chat_template": [{"name": "a"}]}`, core.CatJSON, ""},
-		{"tokenizer_config.json", `{"a": 1} {"b": 2}`, core.CatJSON, ""},
+		{"chat_template.json", `{"chat_template": "{{ x }}", `, core.CatJSON, ""},
+		{"chat_template.json", `{"chat_template": 42}`, core.CatJSON, ""},
+		{"chat_template.json", `{"chat_template": [{"name": "a"}]}`, core.CatJSON, ""},
+		{"chat_template.json", `{"a": 1} {"b": 2}`, core.CatJSON, ""},
 		{"chat_template.jinja", "{% for m in messages %}", core.CatModelScan, rules.TemplateUnparsable},
-		{"tokenizer_config.json", `{"chat_template": "{% if x %}"}`, core.CatModelScan, rules.TemplateUnparsable},
+		{"chat_template.json", `{"chat_template": "{% if x %}"}`, core.CatModelScan, rules.TemplateUnparsable},
 	}
 	for _, c := range cases {
 		s := scan(c.name, []byte(c.data))
@@ -219,7 +238,7 @@ func TestBadInput(t *testing.T) {
 		}
 	}
 	// findings made before a JSON error are kept
-	s := scan("tokenizer_config.json", []byte(`{"chat_template": `+strconvQuote(payload)+`, "x": tru}`))
+	s := scan("chat_template.json", []byte(`{"chat_template": `+strconvQuote(payload)+`, "x": tru}`))
 	if scantest.MaxSeverity(s) != core.Critical || len(s.Problems) != 1 {
 		t.Errorf("truncated JSON:\n%s", scantest.Dump(s))
 	}
@@ -275,14 +294,14 @@ func TestInsideZip(t *testing.T) {
 		}
 		w.Write(data)
 	}
-	add("model/tokenizer_config.json", tokenizerConfig(t, payload))
+	add("model/chat_template.json", tokenizerConfig(t, payload))
 	add("model/chat_template.jinja", []byte("{{ x|attr('_'*2 ~ 'globals' ~ '_'*2) }}"))
 	add("model/README.md", []byte("# model"))
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
 	s := scan("repo.zip", buf.Bytes())
-	for _, src := range []string{"repo.zip:model/tokenizer_config.json:chat_template", "repo.zip:model/chat_template.jinja"} {
+	for _, src := range []string{"repo.zip:model/chat_template.json:chat_template", "repo.zip:model/chat_template.jinja"} {
 		if find(s, rules.TemplateSSTI, core.Critical, src) == nil {
 			t.Errorf("nothing at %s:\n%s", src, scantest.Dump(s))
 		}

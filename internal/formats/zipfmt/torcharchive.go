@@ -25,6 +25,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/formats/picklefmt"
 	"github.com/modelscan-go/modelscan/internal/pickle"
 	"github.com/modelscan-go/modelscan/internal/policy"
+	"github.com/modelscan-go/modelscan/internal/pysrc"
 	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/zipx"
 )
@@ -148,12 +149,12 @@ func (ar *torchArchive) member(h *Handler, s *core.Session, child *core.Blob) bo
 		return false
 	}
 	if _, ok := tsModule(rel); ok {
-		ar.scanSource(s, child, rel, "TorchScript code", func(src string, hits *hitSet) { scanTorchScriptSource(ar.base, src, hits) })
+		ar.scanSource(s, child, rel, "TorchScript code", func(src string, hits *pysrc.Hits) { scanTorchScriptSource(ar.base, src, hits) })
 		return true
 	}
 	if mod, ok := pyModule(rel); ok && ar.pkg {
 		pkg := path.Base(rel) == "__init__.py"
-		ar.scanSource(s, child, rel, "Packaged Python source", func(src string, hits *hitSet) { scanPySource(ar.base, src, mod, pkg, hits) })
+		ar.scanSource(s, child, rel, "Packaged Python source", func(src string, hits *pysrc.Hits) { pysrc.ScanModule(ar.base, src, mod, pkg, hits) })
 		return true
 	}
 	if !ar.pkg {
@@ -184,7 +185,7 @@ func (ar *torchArchive) member(h *Handler, s *core.Session, child *core.Blob) bo
 }
 
 // scanSource reads a code member and reports what scan finds in it.
-func (ar *torchArchive) scanSource(s *core.Session, child *core.Blob, rel, what string, scan func(string, *hitSet)) {
+func (ar *torchArchive) scanSource(s *core.Session, child *core.Blob, rel, what string, scan func(string, *pysrc.Hits)) {
 	s.MarkScanned(child)
 	size := min(child.Size, maxSourceBytes)
 	buf := make([]byte, size)
@@ -197,10 +198,10 @@ func (ar *torchArchive) scanSource(s *core.Session, child *core.Blob, rel, what 
 			Description: "Scan incomplete: code member too large",
 			Evidence:    fmt.Sprintf("only the first %d of %d bytes were analysed", maxSourceBytes, child.Size), Offset: -1})
 	}
-	var hits hitSet
+	var hits pysrc.Hits
 	scan(string(buf[:n]), &hits)
-	for _, f := range hits.findings(rel, what) {
-		f.Rule, f.Scanner = rules.SourceDangerousCall, picklefmt.ScannerTorch
+	for _, f := range hits.Findings(rel, what) {
+		f.Scanner = picklefmt.ScannerTorch
 		s.Add(child, f)
 	}
 }

@@ -14,36 +14,40 @@ import (
 
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/policy"
+	"github.com/modelscan-go/modelscan/internal/pysrc"
 )
 
 // builtinOpNamespaces are operator namespaces registered by libtorch itself.
-var builtinOpNamespaces = toSet("aten prim prims quantized _quantized quantized_decomposed _caffe2 profiler cuda " +
+var builtinOpNamespaces = pysrc.NameSet("aten prim prims quantized _quantized quantized_decomposed _caffe2 profiler cuda " +
 	"mkldnn mkldnn_prepacked onednn prepacked xnnpack rngprims inductor higher_order debugprims _nnapi " +
 	"_test sparse static_runtime fuser tensorexpr cudnn miopen mkl metal vulkan mps")
 
 // networkOpNamespaces are libtorch namespaces whose operators talk to other
 // processes over the network.
-var networkOpNamespaces = toSet("c10d _c10d_functional c10d_functional _dtensor dist_c10d dist_rpc dist_autograd")
+var networkOpNamespaces = pysrc.NameSet("c10d _c10d_functional c10d_functional _dtensor dist_c10d dist_rpc dist_autograd")
 
 // builtinClassNamespaces are torch.classes namespaces libtorch registers.
-var builtinClassNamespaces = toSet("quantized sparse xnnpack mkldnn onednn metal vulkan cuda _nnapi profiling " +
+var builtinClassNamespaces = pysrc.NameSet("quantized sparse xnnpack mkldnn onednn metal vulkan cuda _nnapi profiling " +
 	"prepacked")
 
 // tsOperators are TorchScript operators with side effects outside the
 // model, by the name TorchScript code calls them with.
-var tsOperators = map[string]srcRule{
+var tsOperators = map[string]struct {
+	sev    core.Severity
+	reason string
+}{
 	"torch.from_file": {sev: core.High, reason: "reads any file (shared=True maps it writable); file read and write lead to code execution"},
 	"torch.save":      {sev: core.High, reason: "writes any file; file write leads to code execution"},
 }
 
 // scanTorchScriptSource judges TorchScript code and records the hits.
-func scanTorchScriptSource(pol *policy.Policy, src string, hits *hitSet) {
-	toks := tokenizePy(src)
-	for _, r := range refs(toks, false) {
-		name := strings.Join(r.parts, ".")
-		sev, reason, ok := judgeTorchScript(pol, r.parts)
+func scanTorchScriptSource(pol *policy.Policy, src string, hits *pysrc.Hits) {
+	toks := pysrc.Tokenize(src)
+	for _, r := range pysrc.Refs(toks, false) {
+		name := strings.Join(r.Parts, ".")
+		sev, reason, ok := judgeTorchScript(pol, r.Parts)
 		if ok {
-			hits.add(name, sev, reason, r.line, toks[r.start:r.end])
+			hits.Add(name, sev, reason, r.Line, toks[r.Start:r.End])
 		}
 	}
 }
@@ -65,7 +69,7 @@ func judgeTorchScript(pol *policy.Policy, parts []string) (core.Severity, string
 	if r, ok := tsOperators[name]; ok {
 		return r.sev, r.reason, true
 	}
-	if v, ok := classifyDotted(pol, name); ok {
+	if v, ok := pysrc.ClassifyDotted(pol, name); ok {
 		return v.Severity, v.Reason, true
 	}
 	return 0, "", false
@@ -111,7 +115,7 @@ func tsModule(rel string) (string, bool) {
 
 // tsPickleHelpers are the functions TorchScript's pickler references: they
 // return their argument (torch/jit/_pickle.py), libtorch implements them.
-var tsPickleHelpers = toSet("build_intlist build_tensorlist build_doublelist build_boollist build_tensor_from_id " +
+var tsPickleHelpers = pysrc.NameSet("build_intlist build_tensorlist build_doublelist build_boollist build_tensor_from_id " +
 	"restore_type_tag")
 
 // tsDefined reports whether a global of a TorchScript pickle is defined by

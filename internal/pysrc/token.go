@@ -1,11 +1,16 @@
-package zipfmt
+// Package pysrc is a static scanner of Python source: a tokenizer, the
+// dotted references a file makes (resolved through its imports), and rules
+// that judge them (process and shell calls, exec/eval of decoded data,
+// network clients, file writes, dynamic imports, encoded blobs). It is used
+// for the code that model files carry or sit next to: torch.package
+// modules, TorchScript code, and the Python files of a Hugging Face
+// repository that trust_remote_code runs. Nothing is ever executed.
+package pysrc
 
-// A small Python tokenizer for the static scans of TorchScript and
-// torch.package source. It only needs what those scans look at: names
-// (NFKC-normalised, as Python reads identifiers), strings (body and prefix),
-// numbers, operators, logical line ends and line numbers. It never fails
-// and never executes anything: malformed input ends the current token and
-// the scan moves on.
+// The tokenizer only needs what the scans look at: names (NFKC-normalised,
+// as Python reads identifiers), strings (body and prefix), numbers,
+// operators, logical line ends and line numbers. It never fails: malformed
+// input ends the current token and the scan moves on.
 
 import (
 	"strings"
@@ -15,55 +20,75 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-type tokKind uint8
+// Kind is the kind of a token.
+type Kind uint8
 
+// Token kinds.
 const (
-	tName tokKind = iota + 1
-	tNumber
-	tString
-	tOp
-	tNewline // end of a logical line (outside brackets) or ';'
+	TokName Kind = iota + 1
+	TokNumber
+	TokString
+	TokOp
+	TokNewline // end of a logical line (outside brackets) or ';'
 )
 
-// pyToken is one token. For strings text is the body between the quotes,
-// escapes not decoded, and prefix the lower-cased string prefix.
-type pyToken struct {
-	kind   tokKind
-	text   string
-	prefix string
-	line   int
+// Token is one token. For strings Text is the body between the quotes,
+// escapes not decoded, and Prefix the lower-cased string prefix.
+type Token struct {
+	Kind   Kind
+	Text   string
+	Prefix string
+	Line   int // 1-based line of the token's start
+	Col    int // 0-based byte column of the token's start (in its f-string field for tokens of f-string expressions)
 }
 
 // maxFStringDepth bounds f-strings nested inside f-string expressions.
 const maxFStringDepth = 8
 
 var ops3 = []string{"**=", "//=", ">>=", "<<=", "..."}
+
+// opStarts are the first bytes of the operators of ops3 and ops2.
+const opStarts = "*/<>=!-:+%&|^@."
+
 var ops2 = []string{"**", "//", "<<", ">>", "<=", ">=", "==", "!=", "->", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "@="}
 
 type lexer struct {
 	src   string
 	i     int
 	line  int
+	bol   int // byte index of the start of the current line
 	depth int // bracket nesting
-	out   []pyToken
-	extra []pyToken // tokens of f-string expressions, appended at the end
-	level int       // f-string nesting of this lexer
+	out   []Token
+	extra []Token // tokens of f-string expressions, appended at the end
+	level int     // f-string nesting of this lexer
 }
 
-// tokenizePy splits Python source into tokens.
-func tokenizePy(src string) []pyToken {
-	lx := &lexer{src: src, line: 1, out: make([]pyToken, 0, len(src)/4+8)}
+// Tokenize splits Python source into tokens.
+func Tokenize(src string) []Token {
+	lx := &lexer{src: src, line: 1, out: make([]Token, 0, len(src)/4+8)}
 	lx.run()
 	return append(lx.out, lx.extra...)
 }
 
-func (lx *lexer) emit(k tokKind, text, prefix string) {
-	lx.out = append(lx.out, pyToken{kind: k, text: text, prefix: prefix, line: lx.line})
+// emit appends a token that starts at byte start of the current line.
+func (lx *lexer) emit(k Kind, text string, start int) {
+	lx.out = append(lx.out, Token{Kind: k, Text: text, Line: lx.line, Col: start - lx.bol})
+}
+
+// eol consumes the line end at lx.i (\n, \r or \r\n) and starts a new
+// line.
+func (lx *lexer) eol() {
+	if lx.src[lx.i] == '\r' && lx.i+1 < len(lx.src) && lx.src[lx.i+1] == '\n' {
+		lx.i++
+	}
+	lx.i++
+	lx.line++
+	lx.bol = lx.i
 }
 
 func (lx *lexer) newline() {
-	if lx.depth == 0 && len(lx.out) > 0 && lx.out[len(lx.out)-1].kind != tNewline {
-		lx.emit(tNewline, "", "")
+	if lx.depth == 0 && len(lx.out) > 0 && lx.out[len(lx.out)-1].Kind != TokNewline {
+		lx.emit(TokNewline, "", lx.i)
 	}
 }
 
@@ -74,29 +99,21 @@ func (lx *lexer) run() {
 		switch {
 		case c == '\n' || c == '\r':
 			lx.newline()
-			if c == '\r' && lx.i+1 < len(s) && s[lx.i+1] == '\n' {
-				lx.i++
-			}
-			lx.i++
-			lx.line++
+			lx.eol()
 		case c == ' ' || c == '\t' || c == '\f':
 			lx.i++
 		case c == '\\':
 			// line continuation (or a stray backslash)
 			lx.i++
 			if lx.i < len(s) && (s[lx.i] == '\n' || s[lx.i] == '\r') {
-				if s[lx.i] == '\r' && lx.i+1 < len(s) && s[lx.i+1] == '\n' {
-					lx.i++
-				}
-				lx.i++
-				lx.line++
+				lx.eol()
 			}
 		case c == '#':
 			for lx.i < len(s) && s[lx.i] != '\n' && s[lx.i] != '\r' {
 				lx.i++
 			}
 		case c == '"' || c == '\'':
-			lx.str("")
+			lx.str("", lx.i)
 		case c >= '0' && c <= '9' || c == '.' && lx.i+1 < len(s) && s[lx.i+1] >= '0' && s[lx.i+1] <= '9':
 			lx.number()
 		case isNameStart(s, lx.i):
@@ -139,13 +156,13 @@ func (lx *lexer) name() {
 	}
 	word := s[start:lx.i]
 	if lx.i < len(s) && (s[lx.i] == '"' || s[lx.i] == '\'') && len(word) <= 2 && isStringPrefix(strings.ToLower(word)) {
-		lx.str(strings.ToLower(word))
+		lx.str(strings.ToLower(word), start)
 		return
 	}
 	if !ascii {
 		word = norm.NFKC.String(word) // Python reads identifiers in NFKC
 	}
-	lx.emit(tName, word, "")
+	lx.emit(TokName, word, start)
 }
 
 func isStringPrefix(p string) bool {
@@ -171,17 +188,19 @@ func (lx *lexer) number() {
 		}
 		break
 	}
-	lx.emit(tNumber, s[start:lx.i], "")
+	lx.emit(TokNumber, s[start:lx.i], start)
 }
 
 func (lx *lexer) op() {
 	s := lx.src
-	for _, set := range [][]string{ops3, ops2} {
-		for _, o := range set {
-			if strings.HasPrefix(s[lx.i:], o) {
-				lx.emit(tOp, o, "")
-				lx.i += len(o)
-				return
+	if strings.IndexByte(opStarts, s[lx.i]) >= 0 {
+		for _, set := range [][]string{ops3, ops2} {
+			for _, o := range set {
+				if strings.HasPrefix(s[lx.i:], o) {
+					lx.emit(TokOp, o, lx.i)
+					lx.i += len(o)
+					return
+				}
 			}
 		}
 	}
@@ -203,14 +222,15 @@ func (lx *lexer) op() {
 	case '$', '?', '`', 0:
 		return
 	}
-	lx.emit(tOp, string(c), "")
+	lx.emit(TokOp, string(c), lx.i-1)
 }
 
-// str reads a string literal starting at the quote at lx.i.
-func (lx *lexer) str(prefix string) {
-	line := lx.line
+// str reads a string literal starting at the quote at lx.i (its prefix,
+// if any, at start).
+func (lx *lexer) str(prefix string, start int) {
+	line, col := lx.line, start-lx.bol
 	body, exprs := lx.readString(strings.ContainsAny(prefix, "ft"))
-	lx.out = append(lx.out, pyToken{kind: tString, text: body, prefix: prefix, line: line})
+	lx.out = append(lx.out, Token{Kind: TokString, Text: body, Prefix: prefix, Line: line, Col: col})
 	for _, e := range exprs {
 		// an f-string runs the code in its replacement fields
 		if lx.level >= maxFStringDepth {
@@ -218,7 +238,7 @@ func (lx *lexer) str(prefix string) {
 		}
 		sub := &lexer{src: e.src, line: e.line, level: lx.level + 1}
 		sub.run()
-		lx.extra = append(append(append(lx.extra, pyToken{kind: tNewline, line: e.line}), sub.out...), sub.extra...)
+		lx.extra = append(append(append(lx.extra, Token{Kind: TokNewline, Line: e.line}), sub.out...), sub.extra...)
 	}
 }
 
@@ -249,10 +269,11 @@ func (lx *lexer) readString(fstr bool) (string, []fexpr) {
 		case c == '\\':
 			lx.i++
 			if lx.i < len(s) {
-				if s[lx.i] == '\n' {
-					lx.line++
+				if s[lx.i] == '\n' || s[lx.i] == '\r' {
+					lx.eol()
+				} else {
+					lx.i++
 				}
-				lx.i++
 			}
 			continue
 		case c == q && strings.HasPrefix(s[lx.i:], closing):
@@ -263,7 +284,8 @@ func (lx *lexer) readString(fstr bool) (string, []fexpr) {
 			if !triple {
 				return s[start:lx.i], exprs // unterminated: the line ends it
 			}
-			lx.line++
+			lx.eol()
+			continue
 		case fstr && c == '{':
 			if lx.i+1 < len(s) && s[lx.i+1] == '{' {
 				lx.i += 2
@@ -292,8 +314,9 @@ func (lx *lexer) field() fexpr {
 		case '\'', '"':
 			lx.readString(false)
 			continue
-		case '\n':
-			lx.line++
+		case '\n', '\r':
+			lx.eol()
+			continue
 		}
 		lx.i++
 	}
