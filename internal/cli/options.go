@@ -29,6 +29,7 @@ func scanOptions(st settings.Settings, jobs int) (scan.Options, error) {
 	if sl.MaxCompressionRatio > 0 {
 		lim.MaxRatio = sl.MaxCompressionRatio
 	}
+	lim.MaxFileRatio = sl.MaxFileCompressionRatio
 	o := scan.Options{Limits: lim, Jobs: st.Jobs, FileTimeout: time.Duration(sl.MaxSecondsPerFile) * time.Second}
 	if jobs > 0 {
 		o.Jobs = jobs

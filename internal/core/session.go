@@ -67,8 +67,17 @@ type Limits struct {
 	MaxStringBytes  int   // bytes kept from one text-opcode argument line
 	MaxNestedPickle int64 // bytes of one nested pickle literal to scan
 	MaxDecompressed int64 // decompressed bytes per input file (all members and streams)
-	MaxRatio        int64 // decoded/compressed bytes of one stream (after 16 MiB)
+	MaxRatio        int64 // decoded bytes of one stream per compressed byte it consumed (after 16 MiB)
+	// MaxFileRatio bounds the decoded bytes of all streams of one input
+	// file (every layer and member) to this many times the file's size,
+	// once they pass FileRatioGrace. It stops nested and overlapping bombs
+	// whose every stream stays under MaxRatio. 0 disables it.
+	MaxFileRatio int64
 }
+
+// FileRatioGrace is how many decoded bytes an input file may produce
+// before Limits.MaxFileRatio applies.
+const FileRatioGrace = 64 << 20
 
 // DefaultLimits are the built-in budgets.
 func DefaultLimits() Limits {
@@ -82,6 +91,7 @@ func DefaultLimits() Limits {
 		MaxNestedPickle: 256 << 20,
 		MaxDecompressed: 4 << 30,
 		MaxRatio:        1000,
+		MaxFileRatio:    1000,
 	}
 }
 
@@ -116,15 +126,61 @@ type Session struct {
 	Skips    []Skip
 	Scanned  []string // sources that a handler analysed
 
-	decompressed int64
+	decompressed int64                  // decoded bytes charged so far
+	inputSize    int64                  // size of the input file (the depth-0 blob)
+	stops        map[string]*budgetStop // BudgetOnce records, by budget name
+}
+
+// budgetStop is the finding and problem BudgetOnce recorded for a budget,
+// and the later stops folded into them.
+type budgetStop struct {
+	finding, problem int    // indexes in Findings and Problems
+	evidence, desc   string // as first recorded
+	more             int    // later stops of the same budget
+	examples         []string
 }
 
 // DecompressBudget returns how many decompressed bytes this input file may
-// still produce.
-func (s *Session) DecompressBudget() int64 { return s.Limits.MaxDecompressed - s.decompressed }
+// still produce: what is left of MaxDecompressed or of the MaxFileRatio
+// allowance, whichever is smaller (never negative).
+func (s *Session) DecompressBudget() int64 {
+	allow, _, _ := s.decompressAllowance()
+	return max(allow-s.decompressed, 0)
+}
+
+// DecompressLimit names the per-file budget that bounds DecompressBudget:
+// its settings key and configured value.
+func (s *Session) DecompressLimit() (name string, limit int64) {
+	_, name, limit = s.decompressAllowance()
+	return name, limit
+}
+
+// decompressAllowance is the total number of decoded bytes the input file
+// may produce, and which budget sets it.
+func (s *Session) decompressAllowance() (int64, string, int64) {
+	allow, name, limit := s.Limits.MaxDecompressed, "max_decompressed_bytes", s.Limits.MaxDecompressed
+	if r := s.Limits.MaxFileRatio; r > 0 && s.inputSize > 0 {
+		byRatio := int64(FileRatioGrace)
+		if s.inputSize <= (1<<62)/r {
+			byRatio = max(byRatio, r*s.inputSize)
+		} else {
+			byRatio = 1 << 62
+		}
+		if byRatio < allow {
+			allow, name, limit = byRatio, "max_file_compression_ratio", r
+		}
+	}
+	return allow, name, limit
+}
 
 // ChargeDecompressed records n decompressed bytes against the budget.
 func (s *Session) ChargeDecompressed(n int64) { s.decompressed += n }
+
+// Decompressed returns the decoded bytes charged to this input file.
+func (s *Session) Decompressed() int64 { return s.decompressed }
+
+// InputSize returns the size of the input file (0 before Scan saw it).
+func (s *Session) InputSize() int64 { return s.inputSize }
 
 // NewSession starts the collection for one input file.
 func NewSession(ctx context.Context, lim Limits, d Dispatcher) *Session {
@@ -164,6 +220,9 @@ func (s *Session) MarkScanned(b *Blob) { s.Scanned = append(s.Scanned, b.Source)
 // Scan routes a nested blob (archive member, nested pickle, decompressed
 // stream) through content sniffing, enforcing the depth budget.
 func (s *Session) Scan(b *Blob) error {
+	if b.Depth == 0 && s.inputSize == 0 {
+		s.inputSize = b.Size // the input file: the base of MaxFileRatio
+	}
 	if b.Depth > s.Limits.MaxDepth {
 		err := fmt.Errorf("nesting depth %d exceeds the limit of %d", b.Depth, s.Limits.MaxDepth)
 		s.Budget(b, "max_depth", err)
@@ -186,4 +245,31 @@ func (s *Session) Budget(b *Blob, name string, err error) {
 		Offset:      -1,
 	})
 	s.Fail(b, CatBudget, err)
+}
+
+// BudgetOnce records a budget stop like Budget, but only the first stop of
+// each budget in this input file adds a finding and an error: later stops
+// of the same budget (members not decoded after the file's budget is spent,
+// other streams over the ratio) are counted into them, so an archive of a
+// thousand bomb members yields one finding that says how many were cut.
+func (s *Session) BudgetOnce(b *Blob, name string, err error) {
+	if st := s.stops[name]; st != nil {
+		st.more++
+		if len(st.examples) < 3 && b != nil {
+			st.examples = append(st.examples, b.Source)
+		}
+		more := fmt.Sprintf("; the same budget stopped %d more stream(s): %s", st.more, strings.Join(st.examples, ", "))
+		if st.more > len(st.examples) {
+			more += ", ..."
+		}
+		s.Findings[st.finding].Evidence = st.evidence + more
+		s.Problems[st.problem].Description = st.desc + more
+		return
+	}
+	if s.stops == nil {
+		s.stops = map[string]*budgetStop{}
+	}
+	s.Budget(b, name, err)
+	s.stops[name] = &budgetStop{finding: len(s.Findings) - 1, problem: len(s.Problems) - 1,
+		evidence: err.Error(), desc: err.Error()}
 }

@@ -125,6 +125,11 @@ max_decompressed_bytes = 4294967296
 # Largest ratio of decoded to compressed bytes of one stream (checked after
 # the first 16 MiB): stops decompression bombs early.
 max_compression_ratio = 1000
+# Largest ratio of the decoded bytes of all streams of one input file (every
+# layer and archive member) to its size, checked after the first 64 MiB:
+# stops nested and overlapping bombs whose every stream stays under
+# max_compression_ratio. 0 turns it off.
+max_file_compression_ratio = 1000
 # Seconds allowed per file; 0 means no limit.
 max_seconds_per_file = 0
 `

@@ -208,16 +208,17 @@ func parseLimits(l *Limits, p keyPath, v any) error {
 		min, max int64
 		set      func(int64)
 	}{
-		"max_depth":               {1, math.MaxInt, set(&l.MaxDepth)},
-		"max_opcodes":             {0, math.MaxInt64, set64(&l.MaxOpcodes)},
-		"max_memo":                {0, math.MaxInt, set(&l.MaxMemo)},
-		"max_stack":               {0, math.MaxInt, set(&l.MaxStack)},
-		"max_members":             {0, math.MaxInt, set(&l.MaxMembers)},
-		"max_string_bytes":        {0, math.MaxInt, set(&l.MaxStringBytes)},
-		"max_nested_pickle_bytes": {0, math.MaxInt64, set64(&l.MaxNestedPickleBytes)},
-		"max_decompressed_bytes":  {0, math.MaxInt64, set64(&l.MaxDecompressedBytes)},
-		"max_compression_ratio":   {1, math.MaxInt64, set64(&l.MaxCompressionRatio)},
-		"max_seconds_per_file":    {0, math.MaxInt, set(&l.MaxSecondsPerFile)},
+		"max_depth":                  {1, math.MaxInt, set(&l.MaxDepth)},
+		"max_opcodes":                {0, math.MaxInt64, set64(&l.MaxOpcodes)},
+		"max_memo":                   {0, math.MaxInt, set(&l.MaxMemo)},
+		"max_stack":                  {0, math.MaxInt, set(&l.MaxStack)},
+		"max_members":                {0, math.MaxInt, set(&l.MaxMembers)},
+		"max_string_bytes":           {0, math.MaxInt, set(&l.MaxStringBytes)},
+		"max_nested_pickle_bytes":    {0, math.MaxInt64, set64(&l.MaxNestedPickleBytes)},
+		"max_decompressed_bytes":     {0, math.MaxInt64, set64(&l.MaxDecompressedBytes)},
+		"max_compression_ratio":      {1, math.MaxInt64, set64(&l.MaxCompressionRatio)},
+		"max_file_compression_ratio": {0, math.MaxInt64, set64(&l.MaxFileCompressionRatio)},
+		"max_seconds_per_file":       {0, math.MaxInt, set(&l.MaxSecondsPerFile)},
 	}
 	return eachTableKey(p, v, func(p keyPath, k string, v any) error {
 		f, ok := fields[k]

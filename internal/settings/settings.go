@@ -93,7 +93,10 @@ type Limits struct {
 	MaxNestedPickleBytes int64 // bytes of one nested pickle literal to scan
 	MaxDecompressedBytes int64 // decompressed bytes per input file
 	MaxCompressionRatio  int64 // decoded/compressed bytes of one stream
-	MaxSecondsPerFile    int   // per-file time budget in seconds; 0 = none
+	// MaxFileCompressionRatio bounds the decoded bytes of all streams of an
+	// input file to this many times its size (after 64 MiB); 0 turns it off.
+	MaxFileCompressionRatio int64
+	MaxSecondsPerFile       int // per-file time budget in seconds; 0 = none
 }
 
 // Scanner names of Python ModelScan's default settings.
@@ -157,7 +160,7 @@ func defaultLimits() Limits {
 	return Limits{
 		MaxDepth: c.MaxDepth, MaxOpcodes: c.MaxOpcodes, MaxMemo: c.MaxMemo, MaxStack: c.MaxStack,
 		MaxMembers: c.MaxMembers, MaxStringBytes: c.MaxStringBytes, MaxNestedPickleBytes: c.MaxNestedPickle,
-		MaxDecompressedBytes: c.MaxDecompressed, MaxCompressionRatio: c.MaxRatio,
+		MaxDecompressedBytes: c.MaxDecompressed, MaxCompressionRatio: c.MaxRatio, MaxFileCompressionRatio: c.MaxFileRatio,
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/modelscan-go/modelscan/internal/core"
 )
 
 func TestDefaultTOMLRoundTrip(t *testing.T) {
@@ -197,5 +199,19 @@ func TestAllowedGlobalMainModule(t *testing.T) {
 	}
 	if len(s.AllowedGlobals) != 1 || s.AllowedGlobals[0] != "__main__:TinyNet" {
 		t.Fatalf("allowed_globals = %q", s.AllowedGlobals)
+	}
+}
+
+// max_file_compression_ratio defaults to core's limit and 0 turns it off.
+func TestFileRatioSetting(t *testing.T) {
+	if got, want := Default().Limits.MaxFileCompressionRatio, core.DefaultLimits().MaxFileRatio; got != want || want <= 0 {
+		t.Errorf("default %d, want %d", got, want)
+	}
+	s, err := Parse([]byte("[modelscan.limits]\nmax_file_compression_ratio = 0\n"))
+	if err != nil || s.Limits.MaxFileCompressionRatio != 0 {
+		t.Errorf("%v %d", err, s.Limits.MaxFileCompressionRatio)
+	}
+	if _, err := Parse([]byte("[modelscan.limits]\nmax_file_compression_ratio = -1\n")); err == nil {
+		t.Error("negative ratio accepted")
 	}
 }

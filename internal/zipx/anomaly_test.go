@@ -168,3 +168,35 @@ func TestHeaderGarbage(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// A stored zip inside a zip has its own end record in the outer tail: it
+// is inside a member's data, where every reader agrees on it, and is not
+// an anomaly (one in the comment is: TestMultipleEOCDAndTrailing).
+func TestEOCDInsideMember(t *testing.T) {
+	inner := build([]entry{{name: "x", content: pkl}}, opts{})
+	b := build([]entry{{name: "in.zip", content: inner}}, opts{})
+	if z := open(t, b); z.HasAnomaly(KindMultipleEOCD) || len(z.Members) != 1 {
+		t.Errorf("stored inner zip: %+v", z.Anomalies)
+	}
+	b = build([]entry{{name: "in.zip", content: inner}, {name: "y", content: pkl}}, opts{})
+	if z := open(t, b); z.HasAnomaly(KindMultipleEOCD) {
+		t.Errorf("stored inner zip, then another member: %+v", z.Anomalies)
+	}
+}
+
+// A file that starts as a compressed stream is not sniffed as a zip by an
+// end record near its end (stored deflate blocks show a compressed zip's
+// records); one that starts with other bytes is (a polyglot).
+func TestSniffCompressedHead(t *testing.T) {
+	b := build([]entry{{name: "a", content: pkl}}, opts{})
+	for _, head := range []string{"\x1f\x8b\x08\x00", "BZh9", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd", "\x04\x22\x4d\x18", "7z\xbc\xaf\x27\x1c"} {
+		data := append([]byte(head), b...)
+		if Sniff(data, bytes.NewReader(data), int64(len(data))) {
+			t.Errorf("%q...: sniffed as zip", head)
+		}
+	}
+	data := append([]byte("BZhX not bzip2 "), b...)
+	if !Sniff(data, bytes.NewReader(data), int64(len(data))) {
+		t.Error("zip after a text prefix not sniffed")
+	}
+}

@@ -28,6 +28,7 @@ func (z *Reader) check(size, cdStart, cdEnd int64) {
 		}
 	}
 	z.checkOverlap(size, cdStart, cdEnd)
+	z.checkEOCDs()
 
 	z.Prefix = cdStart
 	for _, m := range z.Members {
@@ -107,5 +108,38 @@ func (z *Reader) checkOverlap(size, cdStart, cdEnd int64) {
 	}
 	if count > 0 {
 		z.add(KindOverlap, "%d members overlap another member or the central directory", count)
+	}
+}
+
+// checkEOCDs flags end-of-central-directory signatures other than the one
+// used that lie outside every member's data. Inside a member they belong to
+// what it holds (a stored zip, or chance bytes of compressed data) and
+// every reader agrees on them; outside, a reader that picks another end
+// record (Python's zipfile takes the last signature, even inside the
+// comment) sees another archive.
+func (z *Reader) checkEOCDs() {
+	if len(z.otherEOCDs) == 0 {
+		return
+	}
+	outside := 0
+	var first int64 = -1
+	for _, at := range z.otherEOCDs {
+		in := false
+		for _, m := range z.Members {
+			if m.DataOffset >= 0 && at >= m.DataOffset && uint64(at-m.DataOffset)+lenEOCD <= m.CompressedSize {
+				in = true
+				break
+			}
+		}
+		if !in {
+			outside++
+			if first < 0 || at < first {
+				first = at
+			}
+		}
+	}
+	if outside > 0 {
+		z.add(KindMultipleEOCD, "%d more end-of-central-directory signature(s) in the last %d bytes outside member data (one at offset %d)",
+			outside, z.eocdScan, first)
 	}
 }

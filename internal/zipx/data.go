@@ -1,6 +1,7 @@
 package zipx
 
 import (
+	"bufio"
 	"compress/flate"
 	"errors"
 	"fmt"
@@ -37,9 +38,10 @@ func (m *Member) Open(r io.ReaderAt, maxBytes int64) (*DataReader, error) {
 		return nil, fmt.Errorf("%w: method %d for %q", ErrUnsupportedMethod, m.Method, m.Name)
 	}
 	d := &DataReader{m: m, max: maxBytes}
-	d.src = io.NewSectionReader(r, m.DataOffset, int64(m.CompressedSize))
+	d.in = &countingReader{br: bufio.NewReaderSize(io.NewSectionReader(r, m.DataOffset, int64(m.CompressedSize)), 4096)}
+	d.src = d.in
 	if m.Method == 8 {
-		d.fl = flate.NewReader(d.src)
+		d.fl = flate.NewReader(d.in)
 		d.src = d.fl
 	}
 	return d, nil
@@ -57,6 +59,7 @@ type DataReader struct {
 	Strict bool // report CRC/size mismatches from Read instead of io.EOF
 
 	m        *Member
+	in       *countingReader // the member's (compressed) data
 	src      io.Reader
 	fl       io.ReadCloser // deflate stream, nil when stored
 	max      int64
@@ -122,6 +125,31 @@ func (d *DataReader) Mismatch() error { return d.mismatch }
 
 // CRC32 returns the CRC-32 of the data read so far.
 func (d *DataReader) CRC32() uint32 { return d.crc }
+
+// Consumed returns the number of compressed bytes the decoder took so far
+// (the ratio of a bomb is judged on them, not on the declared size).
+func (d *DataReader) Consumed() int64 { return d.in.n }
+
+// countingReader counts the bytes read through it. It is an io.ByteReader,
+// so the inflater reads exactly the bytes it decodes.
+type countingReader struct {
+	br *bufio.Reader
+	n  int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.br.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) ReadByte() (byte, error) {
+	b, err := c.br.ReadByte()
+	if err == nil {
+		c.n++
+	}
+	return b, err
+}
 
 // N returns the number of uncompressed bytes read so far.
 func (d *DataReader) N() int64 { return d.n }

@@ -20,7 +20,9 @@ const (
 	lenZip64Loc  = 20
 
 	maxEOCDScan = 65535 + lenEOCD
-	firstScan   = 4096 // most archives have no comment: try a small tail first
+	// maxOtherEOCDs bounds the extra end-record signatures remembered
+	maxOtherEOCDs = 64
+	firstScan     = 4096 // most archives have no comment: try a small tail first
 )
 
 // dirEnd is what the end-of-central-directory records say.
@@ -45,12 +47,27 @@ func Sniff(head []byte, r io.ReaderAt, size int64) bool {
 		binary.LittleEndian.Uint16(head[10:]) == 0 && binary.LittleEndian.Uint32(head[12:]) == 0 {
 		return true // empty archive
 	}
-	if r == nil || size < lenEOCD {
+	if r == nil || size < lenEOCD || compressedHead(head) {
 		return false
 	}
 	var z Reader
 	_, _, err := z.readEnd(r, size, DefaultLimits())
 	return err == nil
+}
+
+// compressedHead recognises the start of a compressed stream (gzip,
+// bzip2, xz, zstd, lz4) or a 7z archive. Such a file is read as what it
+// starts as, not by an end record near its end: with weak or no
+// compression (gzip -1 of random data, stored deflate blocks) the end
+// records of a compressed zip are visible in the compressed bytes. A zip
+// appended after the stream is still scanned, as trailing data.
+func compressedHead(h []byte) bool {
+	for _, m := range []string{"\x1f\x8b\x08", "\xfd7zXZ\x00", "\x28\xb5\x2f\xfd", "\x04\x22\x4d\x18", "7z\xbc\xaf\x27\x1c"} {
+		if len(h) >= len(m) && string(h[:len(m)]) == m {
+			return true
+		}
+	}
+	return len(h) >= 4 && string(h[:3]) == "BZh" && h[3] >= '1' && h[3] <= '9'
 }
 
 // readEnd finds and parses the EOCD (and ZIP64) records, records
@@ -122,7 +139,14 @@ func (z *Reader) locateEOCD(r io.ReaderAt, size, scan int64) (int64, []byte, err
 		}
 		if best >= 0 {
 			if count > 1 {
-				z.add(KindMultipleEOCD, "%d end-of-central-directory signatures in the last %d bytes", count, w)
+				// judged once the members are known (see checkEOCDs): a
+				// stored archive inside the archive has its own end record
+				z.eocdScan = w
+				for i := len(buf) - lenEOCD; i >= 0 && len(z.otherEOCDs) < maxOtherEOCDs; i-- {
+					if i != best && binary.LittleEndian.Uint32(buf[i:]) == sigEOCD {
+						z.otherEOCDs = append(z.otherEOCDs, start+int64(i))
+					}
+				}
 			}
 			return start + int64(best), buf[best : best+lenEOCD], nil
 		}

@@ -2,10 +2,12 @@ package zipx
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 )
 
 const sat32 = 0xffffffff // a 32-bit field saturated in favour of ZIP64
@@ -28,7 +30,9 @@ func Open(r io.ReaderAt, size int64, lim Limits) (*Reader, error) {
 	}
 	cdLen, errMembers := z.readCentral(r, size, start, d, lim)
 	var scratch []byte
-	for _, m := range z.Members {
+	// in offset order: inside a decoded stream a backward read can mean
+	// decoding the stream again from its start
+	for _, m := range z.ByOffset() {
 		scratch = m.readLocal(r, size, scratch)
 	}
 	z.check(size, start, start+cdLen)
@@ -231,4 +235,13 @@ func grow(b []byte, n int) []byte {
 		return make([]byte, n)
 	}
 	return b[:n]
+}
+
+// ByOffset returns the members in the order of their local header offsets
+// (central directory order among equal offsets): the order that reads the
+// archive front to back.
+func (z *Reader) ByOffset() []*Member {
+	out := slices.Clone(z.Members)
+	slices.SortStableFunc(out, func(a, b *Member) int { return cmp.Compare(a.HeaderOffset, b.HeaderOffset) })
+	return out
 }

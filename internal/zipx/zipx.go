@@ -77,7 +77,7 @@ const (
 	KindTruncatedCD       = "truncated-central-directory"
 	KindExtraBytesAfter   = "extra-bytes-after"  // bytes after the EOCD record and its comment
 	KindBadComment        = "bad-comment-length" // comment length runs past end of file
-	KindMultipleEOCD      = "multiple-eocd"      // more than one EOCD signature in the tail
+	KindMultipleEOCD      = "multiple-eocd"      // another EOCD signature in the tail, outside every member's data
 	KindBadCDOffset       = "bad-cd-offset"      // stored CD offset/size inconsistent with its actual position
 	KindCDSizeMismatch    = "cd-size-mismatch"   // walked central directory size differs from EOCD
 	KindCountMismatch     = "entry-count-mismatch"
@@ -132,6 +132,9 @@ type Reader struct {
 	Base    int64
 	Comment string // EOCD comment (clamped to the file)
 	Zip64   bool   // a ZIP64 end-of-central-directory record was used
+
+	otherEOCDs []int64 // offsets of the other end-record signatures in the tail
+	eocdScan   int64   // how many tail bytes were searched
 }
 
 // Member is one central-directory record plus what its local header says.

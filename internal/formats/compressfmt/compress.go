@@ -1,27 +1,28 @@
-// Package compressfmt opens single-stream compressors — gzip, bzip2, xz,
-// raw LZMA ("lzma-alone", joblib's 'lzma'), zlib (joblib's default), lz4
-// frames and zstd — and scans what they hold, recognised by content: a
-// compressed pickle (pandas.to_pickle, joblib compress=), a tar, a zip.
+// Package compressfmt opens compressors — gzip, bzip2, xz, raw LZMA
+// ("lzma-alone", joblib's 'lzma'), zlib (joblib's default), lz4 frames and
+// zstd — and scans what they hold, recognised by content: a compressed
+// pickle (pandas.to_pickle, joblib compress=), a tar, a zip.
+//
+// Streams are read the way the tools and Python's loaders read them:
+// concatenated members and frames are decoded one after the other, zstd and
+// lz4 skippable frames are skipped, NUL padding after a stream is accepted.
+// Other bytes after the last stream are a LOW note and are scanned (quietly)
+// by content. Data decoded before a corrupt or truncated part is scanned,
+// then the damage is reported. Decoder windows are bounded by what the
+// stream can decode to under the session's budgets, so a tiny file that
+// declares a huge dictionary does not allocate it.
 //
 // A compression layer is transparent in source names: what is inside
-// model.pkl.gz is reported as model.pkl.gz.
+// model.pkl.gz (findings, errors, budget stops) is reported as model.pkl.gz.
 package compressfmt
 
 import (
-	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
-	"compress/zlib"
-	"encoding/binary"
+	"fmt"
 	"io"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
-	"github.com/ulikunitz/xz/lzma"
-
 	"github.com/modelscan-go/modelscan/internal/core"
+	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/streams"
 )
 
@@ -31,100 +32,9 @@ type Handler struct{}
 // Name implements core.Handler.
 func (h *Handler) Name() string { return "compressed" }
 
-// codec is one compression format.
-type codec struct {
-	name  string
-	sniff func(head []byte) bool
-	open  func(r io.Reader) (io.Reader, error)
-	exts  []string // extensions a layer of this codec usually adds
-}
-
-// maxDict bounds the dictionary an LZMA/xz stream may ask for (the
-// decoder allocates it).
-const maxDict = 1 << 28
-
-var codecs = []codec{
-	{"gzip", func(h []byte) bool { return len(h) >= 3 && h[0] == 0x1f && h[1] == 0x8b && h[2] == 8 },
-		func(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }, []string{".gz", ".gzip", ".tgz"}},
-	{"bzip2", func(h []byte) bool {
-		return len(h) >= 10 && string(h[:3]) == "BZh" && h[3] >= '1' && h[3] <= '9' &&
-			(bytes.Equal(h[4:10], []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59}) || bytes.Equal(h[4:10], []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90}))
-	}, func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil }, []string{".bz2", ".bz", ".tbz2"}},
-	{"xz", func(h []byte) bool { return bytes.HasPrefix(h, []byte{0xfd, '7', 'z', 'X', 'Z', 0}) },
-		func(r io.Reader) (io.Reader, error) {
-			c := xz.ReaderConfig{DictCap: maxDict}
-			return c.NewReader(r)
-		}, []string{".xz", ".txz"}},
-	{"zstd", func(h []byte) bool { return bytes.HasPrefix(h, []byte{0x28, 0xb5, 0x2f, 0xfd}) },
-		func(r io.Reader) (io.Reader, error) {
-			d, err := zstd.NewReader(r, zstd.WithDecoderMaxWindow(maxDict), zstd.WithDecoderConcurrency(1))
-			if err != nil {
-				return nil, err
-			}
-			return d.IOReadCloser(), nil
-		}, []string{".zst", ".zstd"}},
-	{"lz4", func(h []byte) bool { return bytes.HasPrefix(h, []byte{0x04, 0x22, 0x4d, 0x18}) },
-		func(r io.Reader) (io.Reader, error) { return lz4.NewReader(r), nil }, []string{".lz4"}},
-	{"zlib", sniffZlib, func(r io.Reader) (io.Reader, error) { return zlib.NewReader(r) }, []string{".z", ".zlib"}},
-	{"lzma", sniffLZMA, func(r io.Reader) (io.Reader, error) {
-		c := lzma.ReaderConfig{DictCap: maxDict}
-		return c.NewReader(r)
-	}, []string{".lzma"}},
-}
-
-// sniffZlib: CMF says deflate with a window of at most 32 KiB and the FCHECK
-// bits make CMF*256+FLG a multiple of 31, without a preset dictionary.
-func sniffZlib(h []byte) bool {
-	if len(h) < 2 {
-		return false
-	}
-	cmf, flg := h[0], h[1]
-	return cmf&0x0f == 8 && cmf>>4 <= 7 && (uint16(cmf)<<8|uint16(flg))%31 == 0 && flg&0x20 == 0
-}
-
-// sniffLZMA recognises the 13-byte header of the legacy .lzma format:
-// properties byte (lc+lp*9+pb*45 < 225), a dictionary size and the
-// uncompressed size (or -1).
-func sniffLZMA(h []byte) bool {
-	if len(h) < 13 || h[0] >= 225 {
-		return false
-	}
-	dict := binary.LittleEndian.Uint32(h[1:5])
-	if dict < 1<<12 {
-		return false
-	}
-	// dictionary sizes are 2^n or 2^n + 2^(n-1) in practice
-	pow := dict & (dict - 1)
-	if pow != 0 && pow&(pow-1) != 0 {
-		return false
-	}
-	size := binary.LittleEndian.Uint64(h[5:13])
-	return size == ^uint64(0) || size < 1<<48
-}
-
 // Match implements core.Handler. zlib and raw LZMA headers are short and
 // could occur by chance, so a trial decode must also succeed for them.
 func (h *Handler) Match(head []byte, b *core.Blob) bool { return find(head, b) != nil }
-
-func find(head []byte, b *core.Blob) *codec {
-	for i := range codecs {
-		c := &codecs[i]
-		if !c.sniff(head) {
-			continue
-		}
-		if c.name == "zlib" || c.name == "lzma" {
-			r, err := c.open(io.NewSectionReader(b.R, 0, b.Size))
-			if err != nil {
-				continue
-			}
-			if n, err := io.ReadFull(r, make([]byte, 64)); n == 0 && err != nil {
-				continue
-			}
-		}
-		return c
-	}
-	return nil
-}
 
 // Scan implements core.Handler.
 func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
@@ -135,14 +45,72 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		return nil
 	}
 	s.MarkScanned(b)
-	open := func() (io.Reader, error) { return c.open(io.NewSectionReader(b.R, 0, b.Size)) }
-	child, _ := streams.Child(s, b, innerName(b.Name, c.exts), open, b.Size)
-	if child == nil {
-		return nil
+	window := windowFor(streams.MaxDecoded(s, b.Size))
+	open := func() (io.Reader, error) {
+		return newMulti(streams.NewCounter(io.NewSectionReader(b.R, 0, b.Size)), c, window)
 	}
 	// the layer is transparent in reports: same source, inner name as hint
-	child.Source = b.Source
-	return s.Scan(child)
+	child := b.Child(innerName(b.Name, c.exts), nil, 0)
+	child.Source, child.Quiet = b.Source, b.Quiet
+	d := streams.DecodeInto(s, child, open, b.Size)
+	if d == nil {
+		return nil
+	}
+	if d.Size > 0 { // an empty stream holds nothing to scan
+		if err := s.Scan(child); err != nil {
+			return err
+		}
+	}
+	if m, ok := d.First.(*multi); ok && d.Stop == nil && d.Err == nil && m.trail >= 0 {
+		return trailing(s, b, c, m.trail)
+	}
+	return nil
+}
+
+// windowFor bounds a decoder's window (dictionary) for a stream that may
+// decode to at most maxOut bytes: a back reference never reaches further
+// than what was decoded, so a larger window is never needed.
+func windowFor(maxOut int64) int {
+	return int(min(max(maxOut, minWindow), maxWindow))
+}
+
+const (
+	minWindow = 4 << 10   // the smallest LZMA dictionary
+	maxWindow = 256 << 20 // the largest window allocated for one stream
+)
+
+// trailing reports bytes after the last stream that are not NUL padding,
+// and scans them quietly by content (an appended archive or pickle is
+// not read by the loader, but is worth a look).
+func trailing(s *core.Session, b *core.Blob, c *codec, at int64) error {
+	if at >= b.Size || allZero(b.R, at, b.Size) {
+		return nil
+	}
+	s.Add(b, core.Finding{Rule: rules.ArchiveAnomaly, Severity: core.Low, Module: c.name, Operator: "trailing-data",
+		Description: fmt.Sprintf("%s stream followed by data that is not part of it", c.name),
+		Evidence:    fmt.Sprintf("%d bytes from offset %d follow the last %s stream; decompressors stop or fail there", b.Size-at, at, c.name),
+		Offset:      at})
+	tail := b.Child(fmt.Sprintf("trailing@%d", at), io.NewSectionReader(b.R, at, b.Size-at), b.Size-at)
+	tail.Quiet = true
+	return s.Scan(tail)
+}
+
+// allZero reports whether bytes [from, to) of r are all NUL.
+func allZero(r io.ReaderAt, from, to int64) bool {
+	buf := make([]byte, 32<<10)
+	for off := from; off < to; {
+		n, _ := r.ReadAt(buf[:min(int64(len(buf)), to-off)], off)
+		if n == 0 {
+			return true // unreadable: nothing more to scan there
+		}
+		for _, c := range buf[:n] {
+			if c != 0 {
+				return false
+			}
+		}
+		off += int64(n)
+	}
+	return true
 }
 
 // innerName strips the codec's extension: model.pkl.gz holds model.pkl.
@@ -160,3 +128,69 @@ func innerName(name string, exts []string) string {
 	}
 	return name
 }
+
+// find returns the codec of the blob's first stream (after any skippable
+// frames), or nil.
+func find(head []byte, b *core.Blob) *codec {
+	skipped := isSkippable(head)
+	if skipped {
+		var ok bool
+		if head, ok = skipFrames(b); !ok {
+			return nil
+		}
+	}
+	for i := range codecs {
+		c := &codecs[i]
+		if !c.sniff(head) || (skipped && !c.skippable) {
+			continue
+		}
+		if c.trial && !trialDecode(c, b) {
+			continue
+		}
+		return c
+	}
+	return nil
+}
+
+// maxSkipped bounds how many skippable frames are walked when sniffing.
+const maxSkipped = 16
+
+// skipFrames walks skippable frames from the start of b and returns the
+// head of what follows them.
+func skipFrames(b *core.Blob) ([]byte, bool) {
+	head := make([]byte, core.HeadSize)
+	off := int64(0)
+	for range maxSkipped {
+		n, _ := b.R.ReadAt(head, off)
+		if !isSkippable(head[:n]) {
+			return head[:n], n > 0
+		}
+		off += 8 + int64(le32(head[4:]))
+		if off >= b.Size {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// trialDecode decodes the first bytes of b with a minimal window.
+func trialDecode(c *codec, b *core.Blob) bool {
+	m, err := newMulti(streams.NewCounter(io.NewSectionReader(b.R, 0, b.Size)), c, minWindow)
+	if err != nil {
+		return false
+	}
+	var buf [64]byte
+	n, err := io.ReadFull(m, buf[:])
+	return n > 0 || err == io.EOF
+}
+
+func le32(p []byte) uint32 {
+	return uint32(p[0]) | uint32(p[1])<<8 | uint32(p[2])<<16 | uint32(p[3])<<24
+}
+
+// isSkippable recognises a zstd/lz4 skippable frame (magic 0x184D2A5?).
+func isSkippable(h []byte) bool {
+	return len(h) >= 8 && h[3] == 0x18 && h[2] == 0x4d && h[1] == 0x2a && h[0]&0xf0 == 0x50
+}
+
+var zstdMagic, lz4Magic, xzMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}, []byte{0x04, 0x22, 0x4d, 0x18}, []byte{0xfd, '7', 'z', 'X', 'Z', 0}

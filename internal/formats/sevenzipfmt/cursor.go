@@ -81,8 +81,9 @@ func (c *cursor) seek(folder int, off uint64) error {
 		// skipped bytes are decoded too: they count against the budget
 		skip := int64(off - c.pos)
 		if skip > c.s.DecompressBudget() {
-			return &streams.BudgetError{Budget: "max_decompressed_bytes", Limit: c.s.Limits.MaxDecompressed,
-				Detail: fmt.Sprintf("%d bytes of a solid block to decode before this member", skip)}
+			name, limit := c.s.DecompressLimit()
+			return &streams.BudgetError{Budget: name, Limit: limit,
+				Detail: fmt.Sprintf("%d bytes of a solid block to decode before this member, %d left", skip, c.s.DecompressBudget())}
 		}
 		n, err := io.CopyN(io.Discard, c, skip)
 		c.s.ChargeDecompressed(n)

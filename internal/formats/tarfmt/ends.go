@@ -1,6 +1,10 @@
 package tarfmt
 
-import "io"
+import (
+	"io"
+
+	"github.com/modelscan-go/modelscan/internal/streams"
+)
 
 // How many bytes at each end of a member are kept in memory once read. The
 // tail covers a zip end record with the longest comment (65535+22 bytes).
@@ -84,3 +88,8 @@ func (c *endsCached) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return done, nil
 }
+
+// Sequential reports whether the archive is a decoded stream read by
+// decoding again (see streams.Sequential): a zip member is then read
+// front to back.
+func (c *endsCached) Sequential() bool { return streams.Sequential(c.r) }

@@ -71,7 +71,13 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 	if ar != nil {
 		ar.report(s, b)
 	}
-	for _, m := range z.Members {
+	members := z.Members
+	if streams.Sequential(b.R) {
+		// a decoded stream too large to keep (a zip inside gzip): read the
+		// members front to back, so the stream is decoded once
+		members = z.ByOffset()
+	}
+	for _, m := range members {
 		if err := s.Ctx.Err(); err != nil {
 			return err
 		}
@@ -113,7 +119,7 @@ func (h *Handler) member(s *core.Session, b *core.Blob, m *zipx.Member, torch bo
 	if child == nil {
 		return
 	}
-	if mismatch == nil && m.Method == 0 && !isStorage(m.Name) && child.Size <= streams.InMemory {
+	if mismatch == nil && m.Method == 0 && !isStorage(m.Name) && child.Size <= crcCheckMax(b.R) {
 		// stored members are read in place; check the CRC of the ones the
 		// scan reads anyway (tensor storages are skipped, as torch does)
 		mismatch = storedMismatch(b.R, m)
@@ -209,4 +215,15 @@ func (h *Handler) anomaly(s *core.Session, b *core.Blob, a zipx.Anomaly, member 
 	s.Add(b, core.Finding{Rule: r.rule, Severity: r.sev, Source: src, Scanner: "modelscan.scanners.ZipScan",
 		Description: "Zip archive anomaly: " + a.Kind, Module: "zip", Operator: a.Kind,
 		Evidence: a.Detail, Offset: -1})
+}
+
+// crcCheckMax is the largest stored member whose CRC is checked: reading it
+// a second time must be cheap. Inside a decoded stream too large to keep,
+// that is what the stream's cache of recent bytes holds; a larger member
+// would be decoded again from the start of the stream.
+func crcCheckMax(r io.ReaderAt) int64 {
+	if streams.Sequential(r) {
+		return streams.RecentCache
+	}
+	return streams.InMemory
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -516,4 +517,50 @@ func TestNpzCrafted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzZip routes arbitrary bytes through the registry as a zip (and as a
+// zip inside gzip, read through a decoded stream), with small budgets: no
+// panic, no hang, every finding well formed and every budget stop both a
+// finding and an error. Seeds: the container fixture, crafted archives and
+// a PyTorch-shaped archive.
+func FuzzZip(f *testing.F) {
+	if data, err := os.ReadFile("../../../testdata/containers/zip/stored_deflated.zip"); err == nil {
+		f.Add(data)
+	}
+	f.Add(buildZip(f, []member{{name: "m.pkl", data: pklasm.System("echo pwned"), deflate: true}}, zopts{}))
+	f.Add(buildZip(f, []member{{name: "archive/data.pkl", data: pklasm.System("echo pwned")}, {name: "archive/data/0", data: []byte("1234")}}, zopts{}))
+	f.Add(buildZip(f, []member{{name: "a/../b.pkl", data: []byte("x")}, {name: "a/../b.pkl", data: []byte("y")}}, zopts{}))
+	lim := core.DefaultLimits()
+	lim.MaxOpcodes, lim.MaxMemo, lim.MaxStack, lim.MaxMembers = 50000, 10000, 10000, 64
+	lim.MaxDecompressed, lim.MaxDepth = 4<<20, 4
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, s := range []*core.Session{scantest.Scan("fuzz.zip", data, lim), scantest.Scan("fuzz.zip.gz", gzipped(data), lim)} {
+			budgets, problems := 0, 0
+			for _, fd := range s.Findings {
+				if fd.Rule == "" || fd.Severity == core.SeverityNone || fd.Source == "" {
+					t.Fatalf("malformed finding %+v", fd)
+				}
+				if fd.Rule == rules.ScanIncomplete {
+					budgets++
+				}
+			}
+			for _, p := range s.Problems {
+				if p.Category == core.CatBudget {
+					problems++
+				}
+			}
+			if budgets != problems {
+				t.Fatalf("%d scan-incomplete findings, %d BUDGET errors:\n%s", budgets, problems, dump(s))
+			}
+		}
+	})
+}
+
+func gzipped(p []byte) []byte {
+	var b bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&b, gzip.NoCompression)
+	w.Write(p)
+	w.Close()
+	return b.Bytes()
 }
