@@ -10,11 +10,17 @@ import (
 )
 
 // handlersOf maps Python ModelScan scanner names to the handlers that do
-// their work here, for scanners.<name>.enabled = false.
+// their work here, for scanners.<name>.enabled = false. One handler reads
+// the Keras configs of .keras archives and of SavedModels, so turning off
+// either Python scanner turns it off for both.
 var handlersOf = map[string][]string{
-	settings.PickleUnsafeOpScan:  {"pickle"},
-	settings.NumpyUnsafeOpScan:   {"numpy"},
-	settings.PyTorchUnsafeOpScan: {"pytorch-legacy", "pytorch-zip"},
+	settings.PickleUnsafeOpScan:         {"pickle"},
+	settings.NumpyUnsafeOpScan:          {"numpy"},
+	settings.PyTorchUnsafeOpScan:        {"pytorch-legacy", "pytorch-zip"},
+	settings.H5LambdaDetectScan:         {"keras-h5"},
+	settings.KerasLambdaDetectScan:      {"keras-config"},
+	settings.SavedModelLambdaDetectScan: {"keras-config"},
+	settings.SavedModelTensorflowOpScan: {"tensorflow"},
 }
 
 // scanOptions turns settings (and the -j flag) into library options.

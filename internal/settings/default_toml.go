@@ -130,6 +130,7 @@ max_compression_ratio = 1000
 # stops nested and overlapping bombs whose every stream stays under
 # max_compression_ratio. 0 turns it off.
 max_file_compression_ratio = 1000
-# Seconds allowed per file; 0 means no limit.
-max_seconds_per_file = 0
+# Seconds allowed per file (all its members and layers); 0 means no limit.
+# A scan stopped by it reports a MEDIUM scan-incomplete finding.
+max_seconds_per_file = 300
 `

@@ -154,6 +154,11 @@ func Default() Settings {
 	}
 }
 
+// DefaultSecondsPerFile is the CLI's default time budget per input file: far
+// above what any file within the other budgets needs, so it only stops a
+// pathological input (a hub scanning uploads must not hang on one).
+const DefaultSecondsPerFile = 300
+
 // defaultLimits are the scanner's built-in budgets (core.DefaultLimits).
 func defaultLimits() Limits {
 	c := core.DefaultLimits()
@@ -161,6 +166,7 @@ func defaultLimits() Limits {
 		MaxDepth: c.MaxDepth, MaxOpcodes: c.MaxOpcodes, MaxMemo: c.MaxMemo, MaxStack: c.MaxStack,
 		MaxMembers: c.MaxMembers, MaxStringBytes: c.MaxStringBytes, MaxNestedPickleBytes: c.MaxNestedPickle,
 		MaxDecompressedBytes: c.MaxDecompressed, MaxCompressionRatio: c.MaxRatio, MaxFileCompressionRatio: c.MaxFileRatio,
+		MaxSecondsPerFile: DefaultSecondsPerFile,
 	}
 }
 
