@@ -1,6 +1,7 @@
 package scan_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -32,4 +33,25 @@ func Example() {
 	// findings: 0
 	// errors: 0
 	// safe to load: true
+}
+
+// Scan bytes held in memory, such as an upload, before anything loads them.
+// This pickle calls os.system when unpickled; here it is only read.
+func ExampleScanner_ScanReader() {
+	pkl := []byte("cos\nsystem\n(S'echo pwned'\ntR.")
+	s, err := scan.New(scan.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res := s.ScanReader(context.Background(), "upload.pkl", bytes.NewReader(pkl), int64(len(pkl)))
+	for _, f := range res.Findings {
+		fmt.Println(f.Severity, f.Rule, f.Source)
+		fmt.Println("evidence:", f.Evidence)
+	}
+	fmt.Println("safe to load:", res.MaxSeverity() < scan.Medium)
+	// Output:
+	// CRITICAL pickle-dangerous-import upload.pkl
+	// evidence: os.system('echo pwned'): runs shell commands, spawns processes, touches files
+	// safe to load: false
 }

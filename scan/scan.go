@@ -6,7 +6,29 @@
 //	res, err := s.Scan(ctx, "model.pt")
 //	for _, f := range res.Findings { fmt.Println(f.Severity, f.Source, f.Description) }
 //
-// The command-line tool is a thin layer over this package.
+// # Results
+//
+// A [Result] lists the Findings (highest severity first), the Errors (what
+// could not be fully analysed: a file with errors is not known to be safe),
+// the Skipped files and the Scanned sources. Its order never depends on
+// timing or on Options.Jobs: a scan with one worker and one with eight give
+// equal results. A [Finding] carries a stable rule id (Rule; the CLI lists
+// them with `modelscan rules`), a [Severity], the Source ("dir/model.pt" or,
+// inside an archive, "dir/model.pt:archive/data.pkl"), the Python ModelScan
+// scanner name it maps to, the Evidence (what would run) and a byte Offset
+// (-1 when none). [Error] and [Skip] have a Category, a Source and a
+// Description.
+//
+// # Cancellation and progress
+//
+// Cancelling the context passed to [Scanner.Scan] stops the scan cleanly:
+// files not finished are reported as errors of category "CANCELLED" and
+// Result.Interrupted is set; findings made so far are kept. An [Observer]
+// set in Options is told the number and size of the files once, then about
+// each finished file; the command line's progress bar is one. This package
+// draws nothing and imports no terminal code.
+//
+// The command-line tool (cmd/modelscan) is a thin layer over this package.
 package scan
 
 import (
@@ -16,6 +38,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/modelscan-go/modelscan/internal/core"
@@ -38,13 +61,20 @@ const (
 // ParseSeverity reads "LOW", "MEDIUM", "HIGH" or "CRITICAL".
 func ParseSeverity(s string) (Severity, error) { return core.ParseSeverity(s) }
 
-// Finding is one issue: what would run or what hides content, where.
+// Finding is one issue: what would run or what hides content, where. Its
+// fields: Rule (stable rule id), Severity, Description (one sentence),
+// Module and Operator (the imported name as written, for pickles), Source,
+// Scanner (the Python ModelScan scanner name), Evidence and Offset (byte
+// offset in the innermost stream, -1 if none).
 type Finding = core.Finding
 
-// Error is a file or member that could not be fully analysed.
+// Error is a file or member that could not be fully analysed: Category
+// (for example "PICKLE_GENOPS", "PATH", "BUDGET", "CANCELLED"), Source and
+// Description.
 type Error = core.Problem
 
-// Skip is a file that was not scanned, with the reason.
+// Skip is a file that was not scanned, with the reason: Category (for
+// example "SCAN_NOT_SUPPORTED"), Source and Description.
 type Skip = core.Skip
 
 // Limits are the scan budgets.
@@ -174,15 +204,23 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 		}
 		s.opts.Observer.Planned(len(files), total)
 	}
+	// Workers take the next file index from a shared counter (no feeding
+	// goroutine, no channel hand-off per file) and stop taking files once
+	// the context is cancelled. results[i] and done[i] are written by the
+	// one worker that took i and read after wg.Wait.
 	results := make([]engine.FileResult, len(files))
 	done := make([]bool, len(files))
-	jobs := make(chan int)
+	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := 0; w < s.opts.Jobs && w < len(files); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
 				results[i] = s.eng.ScanFile(ctx, files[i].path, files[i].source, files[i].size)
 				done[i] = true
 				if s.opts.Observer != nil {
@@ -191,15 +229,6 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 			}
 		}()
 	}
-feed:
-	for i := range files {
-		select {
-		case <-ctx.Done():
-			break feed
-		case jobs <- i:
-		}
-	}
-	close(jobs)
 	wg.Wait()
 	for i, fr := range results {
 		if !done[i] {

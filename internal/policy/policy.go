@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/modelscan-go/modelscan/internal/core"
 )
@@ -48,7 +49,8 @@ type denyEntry struct {
 
 // Policy holds the lists. It is safe for concurrent use once built.
 type Policy struct {
-	cache     sync.Map             // "module\tname" -> Verdict
+	cache     sync.Map             // "module\tname" -> Verdict, at most MaxCached entries
+	cached    atomic.Int64         // entries in cache
 	deny      map[string]denyEntry // "module\tname" or "module\t*"
 	allow     map[string]bool      // "module\tqualname"
 	nameMap   map[string][2]string // fix_imports NAME_MAPPING
@@ -225,16 +227,37 @@ func hasDunder(name string) bool {
 	return false
 }
 
+// MaxCached bounds the verdicts a Policy keeps. Real models import a few
+// hundred distinct names; a crafted file naming millions of globals must
+// not make the cache (shared by every file of a scan) grow without end.
+// Names past the bound are classified on every use, with the same result.
+const MaxCached = 8192
+
 // Classify decides whether importing module.name is safe, dangerous or
-// unknown. Results are cached; the policy must not change afterwards.
+// unknown. Results are cached (up to MaxCached names); the policy must not
+// change afterwards.
 func (p *Policy) Classify(module, name string) Verdict {
 	key := module + "\t" + name
 	if v, ok := p.cache.Load(key); ok {
 		return v.(Verdict)
 	}
 	v := p.classify(module, name)
-	p.cache.Store(key, v)
+	// reserve a slot first so that concurrent callers never exceed the bound
+	if p.cached.Add(1) <= MaxCached {
+		if _, loaded := p.cache.LoadOrStore(key, v); loaded {
+			p.cached.Add(-1)
+		}
+	} else {
+		p.cached.Add(-1)
+	}
 	return v
+}
+
+// cachedLen reports the number of cached verdicts (for tests).
+func (p *Policy) cachedLen() int {
+	n := 0
+	p.cache.Range(func(any, any) bool { n++; return true })
+	return n
 }
 
 func (p *Policy) classify(module, name string) Verdict {
