@@ -38,7 +38,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/modelscan-go/modelscan/internal/core"
@@ -87,7 +86,9 @@ func DefaultLimits() Limits { return core.DefaultLimits() }
 // Methods are called from the scanning goroutines; implementations must be
 // safe for concurrent use.
 type Observer interface {
-	// Planned is called once with the number of files and their total size.
+	// Planned is called once with the number of files and their total
+	// size, when the walk has listed them all. Scanning starts while the
+	// walk runs, so Done calls may come before it.
 	Planned(files int, bytes int64)
 	// Done is called after each file.
 	Done(source string, bytes int64)
@@ -177,11 +178,34 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 		return nil, fmt.Errorf("no path to scan")
 	}
 	res := &Result{Inputs: append([]string(nil), paths...)}
-	var files []file
+	q := &queue{}
+	q.more = sync.NewCond(&q.mu)
+	// Workers scan files while the walk is still listing them: a large
+	// tree's listing then costs no wall time of its own. A worker takes the
+	// next file under the queue's lock and stops taking files once the
+	// context is cancelled.
+	var wg sync.WaitGroup
+	for w := 0; w < s.opts.Jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i, f, ok := q.take(ctx)
+				if !ok {
+					return
+				}
+				fr := s.eng.ScanFile(ctx, f.path, f.source, f.size)
+				q.finish(i, fr)
+				if s.opts.Observer != nil {
+					s.opts.Observer.Done(f.source, f.size)
+				}
+			}
+		}()
+	}
 	seen := map[string]bool{}
+	var total int64
 	for _, p := range paths {
-		fs, skips, errs := walk(p, len(paths) > 1)
-		for _, f := range fs {
+		skips, errs := walkEach(p, len(paths) > 1, func(f file) {
 			// a file named twice (or inside a directory also given) is
 			// scanned once, under its first name
 			key := f.path
@@ -189,54 +213,27 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 				key = abs
 			}
 			if seen[key] {
-				continue
+				return
 			}
 			seen[key] = true
-			files = append(files, f)
-		}
+			total += f.size
+			q.add(f)
+		})
 		res.Skipped = append(res.Skipped, skips...)
 		res.Errors = append(res.Errors, errs...)
 	}
+	q.close()
 	if s.opts.Observer != nil {
-		var total int64
-		for _, f := range files {
-			total += f.size
-		}
-		s.opts.Observer.Planned(len(files), total)
-	}
-	// Workers take the next file index from a shared counter (no feeding
-	// goroutine, no channel hand-off per file) and stop taking files once
-	// the context is cancelled. results[i] and done[i] are written by the
-	// one worker that took i and read after wg.Wait.
-	results := make([]engine.FileResult, len(files))
-	done := make([]bool, len(files))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < s.opts.Jobs && w < len(files); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= len(files) {
-					return
-				}
-				results[i] = s.eng.ScanFile(ctx, files[i].path, files[i].source, files[i].size)
-				done[i] = true
-				if s.opts.Observer != nil {
-					s.opts.Observer.Done(files[i].source, files[i].size)
-				}
-			}
-		}()
+		s.opts.Observer.Planned(len(q.files), total)
 	}
 	wg.Wait()
-	for i, fr := range results {
-		if !done[i] {
+	for i, fr := range q.results {
+		if fr == nil {
 			res.Interrupted = true
-			res.Errors = append(res.Errors, Error{Category: core.CatCancelled, Source: files[i].source, Description: "not scanned: the scan was interrupted"})
+			res.Errors = append(res.Errors, Error{Category: core.CatCancelled, Source: q.files[i].source, Description: "not scanned: the scan was interrupted"})
 			continue
 		}
-		if ctx.Err() != nil && hasCancel(fr) {
+		if ctx.Err() != nil && hasCancel(*fr) {
 			res.Interrupted = true
 		}
 		res.Findings = append(res.Findings, fr.Findings...)
@@ -247,6 +244,55 @@ func (s *Scanner) Scan(ctx context.Context, paths ...string) (*Result, error) {
 	engine.SortFindings(res.Findings)
 	sortResult(res)
 	return res, nil
+}
+
+// queue holds the files the walk has listed and their results: the walk
+// adds, workers take them in order and finish them. results[i] stays nil
+// for a file no worker scanned (the scan was interrupted).
+type queue struct {
+	mu      sync.Mutex
+	more    *sync.Cond // a file was added, or the walk ended
+	files   []file
+	results []*engine.FileResult
+	next    int
+	closed  bool
+}
+
+func (q *queue) add(f file) {
+	q.mu.Lock()
+	q.files = append(q.files, f)
+	q.results = append(q.results, nil)
+	q.mu.Unlock()
+	q.more.Signal()
+}
+
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.more.Broadcast()
+}
+
+// take returns the next file to scan; ok is false when there is none left
+// or ctx is done.
+func (q *queue) take(ctx context.Context) (i int, f file, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.next >= len(q.files) && !q.closed && ctx.Err() == nil {
+		q.more.Wait()
+	}
+	if q.next >= len(q.files) || ctx.Err() != nil {
+		return 0, file{}, false
+	}
+	i = q.next
+	q.next++
+	return i, q.files[i], true
+}
+
+func (q *queue) finish(i int, fr engine.FileResult) {
+	q.mu.Lock()
+	q.results[i] = &fr
+	q.mu.Unlock()
 }
 
 func hasCancel(fr engine.FileResult) bool {

@@ -38,9 +38,19 @@ type file struct {
 //     runs, and the hf-config handler scans them. Other Python files are
 //     skipped, as before. A .py file given as the input itself is listed.
 func walk(p string, prefixed bool) (files []file, skips []Skip, errs []Error) {
+	skips, errs = walkEach(p, prefixed, func(f file) { files = append(files, f) })
+	sort.Slice(files, func(i, j int) bool { return files[i].source < files[j].source })
+	return files, skips, errs
+}
+
+// walkEach is walk handing each file to emit as soon as it is decided, so
+// that scanning can start while the tree is still being listed: files in
+// directory order first, then the files decided after the whole tree (cache
+// blobs no snapshot links to, Python files a config asks to run).
+func walkEach(p string, prefixed bool, emit func(file)) (skips []Skip, errs []Error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, nil, []Error{{Category: core.CatPath, Source: filepath.ToSlash(p), Description: err.Error()}}
+		return nil, []Error{{Category: core.CatPath, Source: filepath.ToSlash(p), Description: err.Error()}}
 	}
 	name := func(rel string) string {
 		rel = filepath.ToSlash(rel)
@@ -55,9 +65,10 @@ func walk(p string, prefixed bool) (files []file, skips []Skip, errs []Error) {
 			src = filepath.ToSlash(p)
 		}
 		if !st.Mode().IsRegular() {
-			return nil, []Skip{{Category: core.SkipNotSupp, Source: src, Description: "not a regular file"}}, nil
+			return []Skip{{Category: core.SkipNotSupp, Source: src, Description: "not a regular file"}}, nil
 		}
-		return []file{{path: p, source: src, size: st.Size()}}, nil, nil
+		emit(file{path: p, source: src, size: st.Size()})
+		return nil, nil
 	}
 	w := &walker{root: p, cacheRepo: map[string]bool{}, remote: map[string]bool{}, linked: map[string]bool{}}
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
@@ -103,7 +114,7 @@ func walk(p string, prefixed bool) (files []file, skips []Skip, errs []Error) {
 				w.python = append(w.python, f)
 				return nil
 			}
-			files = append(files, f)
+			emit(f)
 		case info.IsDir():
 			skips = append(skips, Skip{Category: core.SkipDirectory, Source: name(rel), Description: "symbolic link to a directory is not followed"})
 		default:
@@ -116,20 +127,19 @@ func walk(p string, prefixed bool) (files []file, skips []Skip, errs []Error) {
 	}
 	for _, f := range w.blobs {
 		if !w.linked[absPath(f.path)] {
-			files = append(files, f) // no snapshot of the walk has it
+			emit(f) // no snapshot of the walk has it
 		}
 	}
 	for _, f := range w.python {
 		if w.remoteCode(filepath.Dir(f.path)) {
-			files = append(files, f)
+			emit(f)
 		} else {
 			skips = append(skips, Skip{Category: core.SkipNotSupp, Source: f.source,
 				Description: "Python source that no model config in its directory or above asks to run (no auto_map, " +
 					"custom_pipelines or diffusers custom code)"})
 		}
 	}
-	sort.Slice(files, func(i, j int) bool { return files[i].source < files[j].source })
-	return files, skips, errs
+	return skips, errs
 }
 
 // walker is the state of one directory walk.
