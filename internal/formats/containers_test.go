@@ -21,6 +21,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/pklasm"
 	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 // Cross-format nesting (compression, zip, tar), names of nested sources,
@@ -36,23 +37,10 @@ func scan(name string, data []byte, lim core.Limits) *core.Session {
 func dump(s *core.Session) string { return scantest.Dump(s) }
 
 func find(s *core.Session, rule string, sev core.Severity, source string) []core.Finding {
-	var out []core.Finding
-	for _, f := range s.Findings {
-		if (rule == "" || f.Rule == rule) && (sev == 0 || f.Severity == sev) && (source == "" || f.Source == source) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return sessiontest.Find(s, rule, sev, source)
 }
 
-func hasProblem(s *core.Session, cat string) bool {
-	for _, p := range s.Problems {
-		if cat == "" || p.Category == cat {
-			return true
-		}
-	}
-	return false
-}
+func hasProblem(s *core.Session, cat string) bool { return sessiontest.HasProblem(s, cat) }
 
 func wantCritical(t testing.TB, s *core.Session, source string) {
 	t.Helper()
@@ -61,27 +49,11 @@ func wantCritical(t testing.TB, s *core.Session, source string) {
 	}
 }
 
-// budgetHit reports whether a MEDIUM scan-incomplete finding names one of
-// the budgets and a BUDGET problem was recorded.
-func budgetHit(s *core.Session, budgets ...string) bool {
-	if !hasProblem(s, core.CatBudget) {
-		return false
-	}
-	for _, f := range find(s, rules.ScanIncomplete, core.Medium, "") {
-		for _, b := range budgets {
-			if strings.Contains(f.Description+" "+f.Evidence, b) {
-				return true
-			}
-		}
-	}
-	return false
-}
+func budgetHit(s *core.Session, budgets ...string) bool { return sessiontest.BudgetHit(s, budgets...) }
 
 func wantBudget(t testing.TB, s *core.Session, budgets ...string) {
 	t.Helper()
-	if !budgetHit(s, budgets...) {
-		t.Errorf("want a MEDIUM scan-incomplete naming %v and a BUDGET error:\n%s", budgets, dump(s))
-	}
+	sessiontest.WantBudget(t, s, budgets...)
 }
 
 // ---- builders ----

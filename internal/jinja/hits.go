@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/modelscan-go/modelscan/internal/core"
+	"github.com/modelscan-go/modelscan/internal/pyrepr"
 	"github.com/modelscan-go/modelscan/internal/rules"
 )
 
@@ -98,7 +99,7 @@ func (a *analyzer) accessKey(node Node, at Pos, key Val, how string, called, att
 		if len(key.frags) > 0 {
 			q := make([]string, 0, len(key.frags))
 			for _, f := range key.frags {
-				q = append(q, reprStr(f))
+				q = append(q, pyrepr.Str(f))
 			}
 			name = "a name built from " + strings.Join(q, ", ")
 		}
@@ -139,7 +140,7 @@ func (a *analyzer) issues() []Issue {
 		for i, n := range g.names {
 			shown[i] = n
 			if !isIdent(n) && !strings.HasPrefix(n, "a ") {
-				shown[i] = reprStr(n)
+				shown[i] = pyrepr.Str(n)
 			}
 		}
 		names := strings.Join(shown, ", ")

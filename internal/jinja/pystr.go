@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/modelscan-go/modelscan/internal/pyrepr"
 )
 
 // Python-compatible conversions and string operations on concrete values.
@@ -39,7 +41,7 @@ func strOf(c cval) (string, status) {
 func pyRepr(c cval) (string, status) {
 	switch c.k {
 	case kStr:
-		return reprStr(c.s), ok
+		return pyrepr.Str(c.s), ok
 	case kList, kTuple:
 		parts := make([]string, len(c.items))
 		for i, it := range c.items {
@@ -74,40 +76,6 @@ func pyRepr(c cval) (string, status) {
 		return "Undefined", ok
 	}
 	return strOf(c)
-}
-
-func reprStr(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == '\\' || r == rune(q):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x80 || unicode.IsPrint(r):
-			b.WriteRune(r)
-		case r < 0x100:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 // pyFloatRepr is Python's repr() of a float.

@@ -3,6 +3,8 @@ package jinja
 import (
 	"strings"
 	"unicode/utf8"
+
+	"github.com/modelscan-go/modelscan/internal/pyrepr"
 )
 
 // evidence shows an access chain as written and, when names were folded,
@@ -54,7 +56,7 @@ func accessor(name string) string {
 	if isIdent(name) {
 		return "." + name
 	}
-	return "[" + reprStr(name) + "]"
+	return "[" + pyrepr.Str(name) + "]"
 }
 
 func isIdent(s string) bool {

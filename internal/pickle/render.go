@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/modelscan-go/modelscan/internal/pyrepr"
 )
 
 // Render writes v as Python-like source text, e.g.
@@ -58,7 +60,7 @@ func (r renderer) value(v Value, depth int) {
 	case Float:
 		r.b.WriteString(pyFloat(float64(x)))
 	case *Str:
-		r.b.WriteString(pyStr(x.S, r.max))
+		r.b.WriteString(pyrepr.ClippedStr(x.S, r.max))
 		if x.Long != nil {
 			if x.Long.Len >= 0 {
 				fmt.Fprintf(r.b, "<…%d bytes>", x.Long.Len)
@@ -191,39 +193,6 @@ func pyFloat(f float64) string {
 		s += ".0"
 	}
 	return s
-}
-
-// pyStr renders a str the way Python's repr does (single quotes unless the
-// text contains one and no double quote).
-func pyStr(s string, max int) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, c := range s {
-		if b.Len() > max {
-			break
-		}
-		switch {
-		case c == rune(q) || c == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(c)
-		case c == '\n':
-			b.WriteString(`\n`)
-		case c == '\r':
-			b.WriteString(`\r`)
-		case c == '\t':
-			b.WriteString(`\t`)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		default:
-			b.WriteRune(c)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
 }
 
 func pyBytes(p []byte, max int) string {

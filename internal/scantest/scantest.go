@@ -4,11 +4,10 @@ package scantest
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/policy"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 var (
@@ -35,39 +35,26 @@ func Policy() *policy.Policy {
 // Scan routes data through the registry as the engine does for a file
 // named name, and returns the session with everything found.
 func Scan(name string, data []byte, lim core.Limits) *core.Session {
-	reg := formats.New(Policy())
-	s := core.NewSession(context.Background(), lim, reg.Dispatch)
-	b := &core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))}
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return sessiontest.Scan(formats.New(Policy()).Dispatch, sessiontest.Blob(name, data), lim)
 }
 
-// Dump renders a session for failure messages.
-func Dump(s *core.Session) string {
-	var b strings.Builder
-	for _, f := range s.Findings {
-		fmt.Fprintf(&b, "  F %-8s %-26s mod=%q op=%q src=%q scanner=%q desc=%q ev=%q\n", f.Severity, f.Rule, f.Module, f.Operator, f.Source, f.Scanner, f.Description, f.Evidence)
+// Dump renders a session for failure messages (sessiontest.Dump).
+func Dump(s *core.Session) string { return sessiontest.Dump(s) }
+
+// ReadFile returns the content of a fixture, failing tb when it cannot be
+// read. The path elements are joined; they may use slashes.
+func ReadFile(tb testing.TB, elem ...string) []byte {
+	tb.Helper()
+	data, err := os.ReadFile(filepath.FromSlash(path.Join(elem...)))
+	if err != nil {
+		tb.Fatal(err)
 	}
-	for _, p := range s.Problems {
-		fmt.Fprintf(&b, "  P %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	for _, p := range s.Skips {
-		fmt.Fprintf(&b, "  S %s %s: %s\n", p.Category, p.Source, p.Description)
-	}
-	fmt.Fprintf(&b, "  scanned=%q\n", s.Scanned)
-	return b.String()
+	return data
 }
 
-// MaxSeverity is the highest finding severity in a session.
-func MaxSeverity(s *core.Session) core.Severity {
-	var m core.Severity
-	for _, f := range s.Findings {
-		m = max(m, f.Severity)
-	}
-	return m
-}
+// MaxSeverity is the highest finding severity in a session
+// (sessiontest.MaxSeverity).
+func MaxSeverity(s *core.Session) core.Severity { return sessiontest.MaxSeverity(s) }
 
 // RealDir is the directory of the real framework fixtures (testdata/real).
 func RealDir() string {
@@ -80,10 +67,7 @@ func RealDir() string {
 // content. It fails when there is none.
 func ForEachReal(t *testing.T, fn func(t *testing.T, name string, data []byte), formats ...string) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(RealDir(), "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := ReadFile(t, RealDir(), "manifest.json")
 	var all []struct{ Path, Format string }
 	if err := json.Unmarshal(raw, &all); err != nil {
 		t.Fatal(err)
@@ -95,11 +79,7 @@ func ForEachReal(t *testing.T, fn func(t *testing.T, name string, data []byte), 
 		}
 		n++
 		t.Run(e.Path, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(RealDir(), e.Path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			fn(t, filepath.Base(e.Path), data)
+			fn(t, filepath.Base(e.Path), ReadFile(t, RealDir(), e.Path))
 		})
 	}
 	if n == 0 {

@@ -6,9 +6,8 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"encoding/json"
-	"os"
+	"io"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/pklasm"
 	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 // containersDir holds the benign fixtures made by testdata/containers/gen.sh.
@@ -35,23 +35,10 @@ func scan(name string, data []byte, lim core.Limits) *core.Session {
 func dump(s *core.Session) string { return scantest.Dump(s) }
 
 func find(s *core.Session, rule string, sev core.Severity, source string) []core.Finding {
-	var out []core.Finding
-	for _, f := range s.Findings {
-		if (rule == "" || f.Rule == rule) && (sev == 0 || f.Severity == sev) && (source == "" || f.Source == source) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return sessiontest.Find(s, rule, sev, source)
 }
 
-func hasProblem(s *core.Session, cat string) bool {
-	for _, p := range s.Problems {
-		if cat == "" || p.Category == cat {
-			return true
-		}
-	}
-	return false
-}
+func hasProblem(s *core.Session, cat string) bool { return sessiontest.HasProblem(s, cat) }
 
 // wantCritical asserts the posix.system payload is reported CRITICAL at
 // source.
@@ -70,15 +57,7 @@ func wantCritical(t *testing.T, s *core.Session, source string) {
 // problem.
 func wantBudget(t *testing.T, s *core.Session, budget string) {
 	t.Helper()
-	ok := false
-	for _, f := range find(s, rules.ScanIncomplete, core.Medium, "") {
-		if bytes.Contains([]byte(f.Description+f.Evidence), []byte(budget)) {
-			ok = true
-		}
-	}
-	if !ok || !hasProblem(s, core.CatBudget) {
-		t.Errorf("want a MEDIUM scan-incomplete naming %s and a BUDGET error:\n%s", budget, dump(s))
-	}
+	sessiontest.WantBudget(t, s, budget)
 }
 
 // ---- encoders (Go libraries, or the CLI for bzip2) ----
@@ -88,64 +67,36 @@ type encoder struct {
 	enc       func(tb testing.TB, p []byte) []byte
 }
 
-func gzipEnc(tb testing.TB, p []byte) []byte {
+// encodeWith compresses p with the writer newW makes.
+func encodeWith[W io.WriteCloser](tb testing.TB, p []byte, newW func(io.Writer) (W, error)) []byte {
+	tb.Helper()
 	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
+	w, err := newW(&b)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	w.Write(p)
 	if err := w.Close(); err != nil {
 		tb.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+func gzipEnc(tb testing.TB, p []byte) []byte {
+	return encodeWith(tb, p, func(w io.Writer) (*gzip.Writer, error) { return gzip.NewWriter(w), nil })
 }
 
 func zlibEnc(tb testing.TB, p []byte) []byte {
-	var b bytes.Buffer
-	w := zlib.NewWriter(&b)
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
+	return encodeWith(tb, p, func(w io.Writer) (*zlib.Writer, error) { return zlib.NewWriter(w), nil })
 }
 
-func xzEnc(tb testing.TB, p []byte) []byte {
-	var b bytes.Buffer
-	w, err := xz.NewWriter(&b)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
+func xzEnc(tb testing.TB, p []byte) []byte { return encodeWith(tb, p, xz.NewWriter) }
 
-func lzmaEnc(tb testing.TB, p []byte) []byte {
-	var b bytes.Buffer
-	w, err := lzma.NewWriter(&b)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
-}
+func lzmaEnc(tb testing.TB, p []byte) []byte { return encodeWith(tb, p, lzma.NewWriter) }
 
 // lzmaSizedEnc writes the uncompressed size in the header (no end marker).
 func lzmaSizedEnc(tb testing.TB, p []byte) []byte {
-	var b bytes.Buffer
-	w, err := lzma.WriterConfig{SizeInHeader: true, Size: int64(len(p))}.NewWriter(&b)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
+	return encodeWith(tb, p, lzma.WriterConfig{SizeInHeader: true, Size: int64(len(p))}.NewWriter)
 }
 
 func zstdEnc(tb testing.TB, p []byte) []byte {
@@ -158,16 +109,10 @@ func zstdEnc(tb testing.TB, p []byte) []byte {
 }
 
 func lz4Enc(tb testing.TB, p []byte) []byte {
-	var b bytes.Buffer
-	w := lz4.NewWriter(&b)
-	if err := w.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true)); err != nil {
-		tb.Fatal(err)
-	}
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	return b.Bytes()
+	return encodeWith(tb, p, func(w io.Writer) (*lz4.Writer, error) {
+		lw := lz4.NewWriter(w)
+		return lw, lw.Apply(lz4.BlockSizeOption(lz4.Block64Kb), lz4.ChecksumOption(true))
+	})
 }
 
 // cli runs a compressor from PATH on p (stdin to stdout), skipping the test
@@ -223,10 +168,7 @@ type fixture struct {
 
 func fixtures(tb testing.TB) []fixture {
 	tb.Helper()
-	raw, err := os.ReadFile(filepath.Join(containersDir, "manifest.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	raw := scantest.ReadFile(tb, containersDir, "manifest.json")
 	var fs []fixture
 	if err := json.Unmarshal(raw, &fs); err != nil {
 		tb.Fatal(err)
@@ -239,11 +181,7 @@ func fixtures(tb testing.TB) []fixture {
 
 func readFixture(tb testing.TB, rel string) []byte {
 	tb.Helper()
-	data, err := os.ReadFile(filepath.Join(containersDir, rel))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return data
+	return scantest.ReadFile(tb, containersDir, rel)
 }
 
 func tarOf(tb testing.TB, name string, data []byte) []byte {

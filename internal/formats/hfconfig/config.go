@@ -8,11 +8,11 @@ package hfconfig
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
+
+	"github.com/modelscan-go/modelscan/internal/pyjson"
 )
 
 // MaxJSONBytes bounds the config documents that are read.
@@ -41,19 +41,19 @@ func Parse(data []byte, modelIndex bool) (Config, error) {
 		return c, fmt.Errorf("JSON document is %d bytes, more than the limit of %d", len(data), MaxJSONBytes)
 	}
 	p := &parser{cfg: &c}
-	entries, err := objectEntries(pythonJSON(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	entries, err := pyjson.Members(pyjson.Normalize(data))
 	for _, e := range entries {
 		switch {
-		case e.key == "auto_map":
-			p.autoMap(e.raw)
-		case e.key == "custom_pipelines":
-			p.customPipelines(e.raw)
-		case e.key == "chat_template":
+		case e.Key == "auto_map":
+			p.autoMap(e.Raw)
+		case e.Key == "custom_pipelines":
+			p.customPipelines(e.Raw)
+		case e.Key == "chat_template":
 			c.ChatTemplate = true
-		case modelIndex && e.key == "_class_name":
-			p.diffusersClass(e.raw)
-		case modelIndex && !strings.HasPrefix(e.key, "_"):
-			p.component(e.key, e.raw)
+		case modelIndex && e.Key == "_class_name":
+			p.diffusersClass(e.Raw)
+		case modelIndex && !strings.HasPrefix(e.Key, "_"):
+			p.component(e.Key, e.Raw)
 		}
 	}
 	if err == nil {
@@ -66,46 +66,6 @@ func Parse(data []byte, modelIndex bool) (Config, error) {
 		}
 	}
 	return c, err
-}
-
-type entry struct {
-	key string
-	raw json.RawMessage
-}
-
-// objectEntries splits a JSON object into its members, in order, and
-// checks that nothing follows it. Members read before an error are
-// returned with it.
-func objectEntries(data []byte) ([]entry, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("JSON: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("JSON value is not an object")
-	}
-	var out []entry
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return out, fmt.Errorf("JSON: %w", err)
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return out, fmt.Errorf("JSON value of %q: %w", key, err)
-		}
-		out = append(out, entry{key, raw})
-	}
-	if _, err := dec.Token(); err != nil {
-		return out, fmt.Errorf("JSON: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return out, errors.New("JSON: data after the top-level object")
-	}
-	return out, nil
 }
 
 type parser struct {
@@ -131,21 +91,21 @@ func (p *parser) autoMap(raw json.RawMessage) {
 	if isNull(raw) {
 		return
 	}
-	entries, err := objectEntries(raw)
+	entries, err := pyjson.Members(raw)
 	if err != nil {
 		p.fail("auto_map: %v", err)
 	}
 	for _, e := range entries {
-		name := fmt.Sprintf("auto_map[%s]", strconv.Quote(e.key))
+		name := fmt.Sprintf("auto_map[%s]", strconv.Quote(e.Key))
 		var s string
 		var list []json.RawMessage
 		switch {
-		case isNull(e.raw):
-		case json.Unmarshal(e.raw, &s) == nil:
+		case isNull(e.Raw):
+		case json.Unmarshal(e.Raw, &s) == nil:
 			if s != "" {
 				p.add(parseClassRef(KindAutoMap, name, s))
 			}
-		case json.Unmarshal(e.raw, &list) == nil:
+		case json.Unmarshal(e.Raw, &list) == nil:
 			for i, it := range list {
 				if isNull(it) {
 					continue // a tokenizer without a slow (or fast) class
@@ -170,16 +130,16 @@ func (p *parser) customPipelines(raw json.RawMessage) {
 	if isNull(raw) {
 		return
 	}
-	entries, err := objectEntries(raw)
+	entries, err := pyjson.Members(raw)
 	if err != nil {
 		p.fail("custom_pipelines: %v", err)
 	}
 	for _, e := range entries {
-		name := fmt.Sprintf("custom_pipelines[%s]", strconv.Quote(e.key))
+		name := fmt.Sprintf("custom_pipelines[%s]", strconv.Quote(e.Key))
 		var task struct {
 			Impl *string `json:"impl"`
 		}
-		if err := json.Unmarshal(e.raw, &task); err != nil {
+		if err := json.Unmarshal(e.Raw, &task); err != nil {
 			p.fail("%s is not an object with an impl class", name)
 			continue
 		}
@@ -254,36 +214,4 @@ func compact(raw json.RawMessage) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// pythonJSON makes the extensions Python's json module accepts (NaN,
-// Infinity, -Infinity as bare values) acceptable to encoding/json by
-// turning them into 0 outside strings, so that a config transformers
-// loads is never an error here.
-func pythonJSON(data []byte) []byte {
-	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
-		return data
-	}
-	out := bytes.Clone(data)
-	inStr := false
-	for i := 0; i < len(out); i++ {
-		if inStr {
-			switch out[i] {
-			case '\\':
-				i++
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		for _, w := range []string{"NaN", "-Infinity", "Infinity"} {
-			if bytes.HasPrefix(out[i:], []byte(w)) {
-				copy(out[i:], "0"+strings.Repeat(" ", len(w)-1))
-				i += len(w) - 1
-				break
-			}
-		}
-		inStr = out[i] == '"'
-	}
-	return out
 }

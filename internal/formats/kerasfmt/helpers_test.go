@@ -1,10 +1,6 @@
 package kerasfmt_test
 
 import (
-	"bytes"
-	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +8,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/formats/kerasfmt"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 // The handlers are not in the registry yet: the tests route blobs to
@@ -19,39 +16,18 @@ import (
 // .keras archive come back through this dispatcher).
 func dispatcher(lim core.Limits) core.Dispatcher {
 	pol := scantest.Policy()
-	reg := formats.New(pol)
-	hs := []core.Handler{&kerasfmt.H5Handler{Pol: pol}, &kerasfmt.ConfigHandler{Pol: pol}}
-	return func(s *core.Session, b *core.Blob) error {
-		head := make([]byte, core.HeadSize)
-		n, _ := b.R.ReadAt(head, 0)
-		for _, h := range hs {
-			if h.Match(head[:n], b) {
-				return h.Scan(s, b)
-			}
-		}
-		return reg.Dispatch(s, b)
-	}
+	return sessiontest.Route(formats.New(pol).Dispatch, &kerasfmt.H5Handler{Pol: pol}, &kerasfmt.ConfigHandler{Pol: pol})
 }
 
 func scanBlob(b *core.Blob) *core.Session {
-	s := core.NewSession(context.Background(), core.DefaultLimits(), dispatcher(core.DefaultLimits()))
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return sessiontest.Scan(dispatcher(core.DefaultLimits()), b, core.DefaultLimits())
 }
 
-func scanBytes(name string, data []byte) *core.Session {
-	return scanBlob(&core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))})
-}
+func scanBytes(name string, data []byte) *core.Session { return scanBlob(sessiontest.Blob(name, data)) }
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return scantest.ReadFile(t, "testdata", name)
 }
 
 // expect is one finding a scan must contain.

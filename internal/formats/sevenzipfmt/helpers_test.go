@@ -16,6 +16,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/formats"
 	"github.com/modelscan-go/modelscan/internal/formats/sevenzipfmt"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 // scan7z scans data with the 7z handler at the top (members are routed
@@ -36,22 +37,12 @@ func scan7z(t testing.TB, name string, data []byte, lim core.Limits) *core.Sessi
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return scantest.ReadFile(t, "testdata", name)
 }
 
 // find returns the findings matching every non-zero criterion.
 func find(s *core.Session, rule string, sev core.Severity, source string) []core.Finding {
-	var out []core.Finding
-	for _, f := range s.Findings {
-		if (rule == "" || f.Rule == rule) && (sev == 0 || f.Severity == sev) && (source == "" || f.Source == source) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return sessiontest.Find(s, rule, sev, source)
 }
 
 func problems(s *core.Session, substr string) int {

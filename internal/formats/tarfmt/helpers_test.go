@@ -6,12 +6,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 func scan(name string, data []byte) *core.Session {
@@ -23,31 +22,19 @@ func dump(s *core.Session) string { return scantest.Dump(s) }
 // find returns the findings matching every non-zero criterion.
 func find(s *core.Session, rule string, sev core.Severity, source, operator string) []core.Finding {
 	var out []core.Finding
-	for _, f := range s.Findings {
-		if (rule == "" || f.Rule == rule) && (sev == 0 || f.Severity == sev) &&
-			(source == "" || f.Source == source) && (operator == "" || f.Operator == operator) {
+	for _, f := range sessiontest.Find(s, rule, sev, source) {
+		if operator == "" || f.Operator == operator {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func hasProblem(s *core.Session, cat string) bool {
-	for _, p := range s.Problems {
-		if cat == "" || p.Category == cat {
-			return true
-		}
-	}
-	return false
-}
+func hasProblem(s *core.Session, cat string) bool { return sessiontest.HasProblem(s, cat) }
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
+	return scantest.ReadFile(t, "testdata", name)
 }
 
 // ---- archives written with the standard library ----

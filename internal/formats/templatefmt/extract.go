@@ -3,9 +3,9 @@ package templatefmt
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+
+	"github.com/modelscan-go/modelscan/internal/pyjson"
 )
 
 // Named is one chat template found in a JSON config.
@@ -29,35 +29,11 @@ func ExtractTemplates(data []byte) ([]Named, error) {
 	if len(data) > MaxJSONBytes {
 		return nil, fmt.Errorf("JSON document is %d bytes, more than the limit of %d", len(data), MaxJSONBytes)
 	}
-	data = pythonJSON(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("JSON: %w", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("JSON document is not an object")
-	}
+	members, err := pyjson.Members(pyjson.Normalize(data))
 	var out []Named
 	seen := 0
-	var firstErr error
-	keep := func(err error) {
-		if firstErr == nil {
-			firstErr = err
-		}
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return out, fmt.Errorf("JSON: %w", err)
-		}
-		key, _ := tok.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return out, fmt.Errorf("JSON value of %q: %w", key, err)
-		}
-		if key != "chat_template" {
+	for _, m := range members {
+		if m.Key != "chat_template" {
 			continue
 		}
 		seen++
@@ -65,19 +41,13 @@ func ExtractTemplates(data []byte) ([]Named, error) {
 		if seen > 1 {
 			label = fmt.Sprintf("chat_template#%d", seen)
 		}
-		ts, err := decodeTemplates(raw, label)
+		ts, terr := decodeTemplates(m.Raw, label)
 		out = append(out, ts...)
-		if err != nil {
-			keep(err)
+		if err == nil {
+			err = terr
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return out, fmt.Errorf("JSON: %w", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return out, errors.New("JSON: data after the top-level object")
-	}
-	return out, firstErr
+	return out, err
 }
 
 func decodeTemplates(raw json.RawMessage, label string) ([]Named, error) {
@@ -123,42 +93,4 @@ func decodeTemplates(raw json.RawMessage, label string) ([]Named, error) {
 		return out, firstErr
 	}
 	return nil, fmt.Errorf("%s is neither a string nor a list of templates", label)
-}
-
-// pythonJSON makes the extensions Python's json module accepts (NaN,
-// Infinity, -Infinity as bare values) acceptable to encoding/json by
-// turning them into 0, so that a file transformers loads is never an error
-// here. Strings are left alone.
-func pythonJSON(data []byte) []byte {
-	if !bytes.Contains(data, []byte("NaN")) && !bytes.Contains(data, []byte("Infinity")) {
-		return data
-	}
-	out := bytes.Clone(data)
-	inStr := false
-	for i := 0; i < len(out); i++ {
-		c := out[i]
-		if inStr {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inStr = false
-			}
-			continue
-		}
-		switch {
-		case c == '"':
-			inStr = true
-		case bytes.HasPrefix(out[i:], []byte("NaN")):
-			copy(out[i:], "0  ")
-			i += 2
-		case bytes.HasPrefix(out[i:], []byte("-Infinity")):
-			copy(out[i:], "0        ")
-			i += 8
-		case bytes.HasPrefix(out[i:], []byte("Infinity")):
-			copy(out[i:], "0       ")
-			i += 7
-		}
-	}
-	return out
 }

@@ -17,39 +17,20 @@ import (
 	"github.com/modelscan-go/modelscan/internal/formats/zipfmt"
 	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 // dispatcher routes blobs to the zip handler or the chat-template handler,
 // the way the registry will once the handler is wired in.
 func dispatcher(h *templatefmt.Handler) core.Dispatcher {
-	z := &zipfmt.Handler{Pol: scantest.Policy()}
-	return func(s *core.Session, b *core.Blob) error {
-		head := make([]byte, core.HeadSize)
-		n, _ := b.R.ReadAt(head, 0)
-		head = head[:n]
-		for _, hd := range []core.Handler{z, h} {
-			if hd.Match(head, b) {
-				return hd.Scan(s, b)
-			}
-		}
-		if !b.Quiet {
-			s.Skip(b, core.SkipNotSupp, "not a chat template")
-		}
-		return nil
-	}
+	return sessiontest.Route(nil, &zipfmt.Handler{Pol: scantest.Policy()}, h)
 }
 
 func scanBlob(b *core.Blob) *core.Session {
-	s := core.NewSession(context.Background(), core.DefaultLimits(), dispatcher(&templatefmt.Handler{}))
-	if err := s.Scan(b); err != nil {
-		s.Fail(b, core.CatModelScan, err)
-	}
-	return s
+	return sessiontest.Scan(dispatcher(&templatefmt.Handler{}), b, core.DefaultLimits())
 }
 
-func scan(name string, data []byte) *core.Session {
-	return scanBlob(&core.Blob{Source: name, Name: name, R: bytes.NewReader(data), Size: int64(len(data))})
-}
+func scan(name string, data []byte) *core.Session { return scanBlob(sessiontest.Blob(name, data)) }
 
 func tokenizerConfig(t *testing.T, tpl any) []byte {
 	t.Helper()

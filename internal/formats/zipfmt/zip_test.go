@@ -21,6 +21,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/pklasm"
 	"github.com/modelscan-go/modelscan/internal/rules"
 	"github.com/modelscan-go/modelscan/internal/scantest"
+	"github.com/modelscan-go/modelscan/internal/scantest/sessiontest"
 )
 
 const (
@@ -36,25 +37,12 @@ func dump(s *core.Session) string { return scantest.Dump(s) }
 
 // find returns the findings matching every non-zero criterion.
 func find(s *core.Session, rule string, sev core.Severity, source string) []core.Finding {
-	var out []core.Finding
-	for _, f := range s.Findings {
-		if (rule == "" || f.Rule == rule) && (sev == 0 || f.Severity == sev) && (source == "" || f.Source == source) {
-			out = append(out, f)
-		}
-	}
-	return out
+	return sessiontest.Find(s, rule, sev, source)
 }
 
 func maxSev(s *core.Session) core.Severity { return scantest.MaxSeverity(s) }
 
-func hasProblem(s *core.Session, cat string) bool {
-	for _, p := range s.Problems {
-		if cat == "" || p.Category == cat {
-			return true
-		}
-	}
-	return false
-}
+func hasProblem(s *core.Session, cat string) bool { return sessiontest.HasProblem(s, cat) }
 
 // ---- archive builders (nothing is ever loaded) ----
 
