@@ -24,12 +24,8 @@ import (
 // Every benign fixture written by the real tools scans clean, without
 // errors, and what it holds is analysed.
 func TestFixturesClean(t *testing.T) {
-	wired := tarWired()
 	for _, fx := range fixtures(t) {
 		t.Run(fx.Path, func(t *testing.T) {
-			if fx.Needs == "tar" && !wired {
-				t.Skip("tar handler not wired yet")
-			}
 			name := filepath.Base(fx.Path)
 			s := scan(name, readFixture(t, fx.Path), core.DefaultLimits())
 			for _, f := range s.Findings {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
-	"slices"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -195,13 +194,6 @@ func tarOf(tb testing.TB, name string, data []byte) []byte {
 		tb.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-// tarWired reports whether the tar handler scans members yet (it may still
-// be a stub).
-func tarWired() bool {
-	s := scan("probe.tar", tarOf(nil, "m.pkl", pklasm.New().Proto(2).None().Stop().Bytes()), core.DefaultLimits())
-	return slices.Contains(s.Scanned, "probe.tar:m.pkl")
 }
 
 func count(list []string, v string) int {
