@@ -55,13 +55,23 @@ func Sniff(head []byte, b *core.Blob) bool {
 func trial(b *core.Blob) bool {
 	end := b.Size
 	calls, imports, ops := 0, 0, 0
+	dead := false // an import no loader can resolve: loading stops there
 	obs := pickle.ObserverFunc(func(ev *pickle.Event) {
+		if dead {
+			return
+		}
 		switch ev.Kind {
 		case pickle.EvCall, pickle.EvMutation:
 			calls++
 		case pickle.EvImport:
+			// find_class imports the module by name: a module or
+			// attribute name that is not a (dotted) identifier, such as
+			// a text line read by a leading 'c', raises there, so nothing
+			// after it runs.
 			if identifier.MatchString(ev.Global.Module) && identifier.MatchString(ev.Global.Name) {
 				imports++
+			} else {
+				dead = true
 			}
 		}
 	})
@@ -80,7 +90,9 @@ func trial(b *core.Blob) bool {
 	return calls > 0 || (imports > 0 && IsPickleExt(b.Ext()))
 }
 
-var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+// identifier matches a dotted Python identifier (Python 3 allows non-ASCII
+// letters in names).
+var identifier = regexp.MustCompile(`^[\p{L}_][\p{L}\p{N}_]*(\.[\p{L}_][\p{L}\p{N}_]*)*$`)
 
 // Scan implements core.Handler.
 func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
