@@ -34,17 +34,26 @@ func (h *Handler) Name() string { return "compressed" }
 
 // Match implements core.Handler. zlib and raw LZMA headers are short and
 // could occur by chance, so a trial decode must also succeed for them.
-func (h *Handler) Match(head []byte, b *core.Blob) bool { return find(head, b) != nil }
+func (h *Handler) Match(head []byte, b *core.Blob) bool {
+	if off := zfOffset(head); off > 0 {
+		head, b = unwrapZF(b, off)
+	}
+	return find(head, b) != nil
+}
 
 // Scan implements core.Handler.
 func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 	head := make([]byte, core.HeadSize)
 	n, _ := b.R.ReadAt(head, 0)
-	c := find(head[:n], b)
+	head = head[:n]
+	s.MarkScanned(b)
+	if off := zfOffset(head); off > 0 {
+		head, b = unwrapZF(b, off)
+	}
+	c := find(head, b)
 	if c == nil {
 		return nil
 	}
-	s.MarkScanned(b)
 	window := windowFor(streams.MaxDecoded(s, b.Size))
 	open := func() (io.Reader, error) {
 		return newMulti(streams.NewCounter(io.NewSectionReader(b.R, 0, b.Size)), c, window)
@@ -65,6 +74,42 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		return trailing(s, b, c, m.trail)
 	}
 	return nil
+}
+
+// zfHeader is the size of the header joblib before 0.10 wrote in front of
+// the zlib stream of a compressed pickle: "ZF" and the decoded length as
+// hex ('0x31f'), padded with spaces to 19 characters
+// (joblib.numpy_pickle_compat.read_zfile, which joblib.load still uses).
+const zfHeader = 2 + 19
+
+// zfOffset returns where the zlib stream of a joblib "ZF" file starts (after
+// one more space, which joblib 0.8.4 under Python 2 wrote), or 0.
+func zfOffset(head []byte) int64 {
+	if len(head) < zfHeader+3 || head[0] != 'Z' || head[1] != 'F' {
+		return 0
+	}
+	field := strings.TrimRight(string(head[2:zfHeader]), " ")
+	if len(field) < 3 || !strings.HasPrefix(field, "0x") || strings.Trim(field[2:], "0123456789abcdefABCDEF") != "" {
+		return 0
+	}
+	off := zfHeader
+	if head[off] == ' ' {
+		off++
+	}
+	if cmf, flg := head[off], head[off+1]; cmf&0x0f != 8 || (uint16(cmf)<<8|uint16(flg))%31 != 0 {
+		return 0
+	}
+	return int64(off)
+}
+
+// unwrapZF is the zlib stream of a ZF file as a blob under the file's own
+// name (the header is transparent, like the compression), and its head.
+func unwrapZF(b *core.Blob, off int64) ([]byte, *core.Blob) {
+	v := *b
+	v.R, v.Size = io.NewSectionReader(b.R, off, b.Size-off), b.Size-off
+	head := make([]byte, core.HeadSize)
+	n, _ := v.R.ReadAt(head, 0)
+	return head[:n], &v
 }
 
 // windowFor bounds a decoder's window (dictionary) for a stream that may
