@@ -102,12 +102,18 @@ func sarifFinding(f scan.Finding, ruleIndex map[string]int, sp splitter, loc loc
 			props.Offset = &off
 		}
 	}
+	var locs []sarifLocation
+	if f.Source != "" {
+		// a finding without a source (library callers) has no location:
+		// an empty URI is not a valid artifact location
+		locs = []sarifLocation{{PhysicalLocation: phys, LogicalLocations: memberLocation(f.Source, member)}}
+	}
 	return sarifResult{
 		RuleID:              id,
 		RuleIndex:           ruleIndex[id],
 		Level:               sarifLevel(f.Severity),
 		Message:             sarifMessage{Text: findingMessage(f, member)},
-		Locations:           []sarifLocation{{PhysicalLocation: phys, LogicalLocations: memberLocation(f.Source, member)}},
+		Locations:           locs,
 		PartialFingerprints: map[string]string{FingerprintKey: fingerprint(id, art.URI, member, f)},
 		Properties:          props,
 	}

@@ -89,6 +89,9 @@ func validateSARIF(t testing.TB, data []byte) {
 					} `json:"physicalLocation"`
 				} `json:"locations"`
 				PartialFingerprints map[string]string `json:"partialFingerprints"`
+				Properties          struct {
+					Source string `json:"source"`
+				} `json:"properties"`
 			} `json:"results"`
 		} `json:"runs"`
 	}
@@ -104,15 +107,18 @@ func validateSARIF(t testing.TB, data []byte) {
 		if r.RuleIndex == nil || *r.RuleIndex >= len(run.Tool.Driver.Rules) || run.Tool.Driver.Rules[*r.RuleIndex].ID != r.RuleID {
 			t.Errorf("result %d: ruleIndex does not point at rule %q", i, r.RuleID)
 		}
-		if len(r.Locations) != 1 {
-			t.Fatalf("result %d: %d locations", i, len(r.Locations))
+		// one location, none only for a finding without a source
+		if len(r.Locations) > 1 || (len(r.Locations) == 0) != (r.Properties.Source == "") {
+			t.Fatalf("result %d: %d locations for source %q", i, len(r.Locations), r.Properties.Source)
 		}
-		al := r.Locations[0].PhysicalLocation.ArtifactLocation
-		u, err := url.Parse(al.URI)
-		if err != nil {
-			t.Errorf("result %d: uri %q: %v", i, al.URI, err)
-		} else if (al.URIBaseID != "") == u.IsAbs() {
-			t.Errorf("result %d: uri %q with uriBaseId %q", i, al.URI, al.URIBaseID)
+		if len(r.Locations) == 1 {
+			al := r.Locations[0].PhysicalLocation.ArtifactLocation
+			u, err := url.Parse(al.URI)
+			if err != nil {
+				t.Errorf("result %d: uri %q: %v", i, al.URI, err)
+			} else if (al.URIBaseID != "") == u.IsAbs() {
+				t.Errorf("result %d: uri %q with uriBaseId %q", i, al.URI, al.URIBaseID)
+			}
 		}
 		fp := r.PartialFingerprints[FingerprintKey]
 		if len(fp) != 32 || seenFP[fp] {
@@ -507,6 +513,9 @@ func TestSplit(t *testing.T) {
 		{noFiles, "o.zip:in.pkl:deeper", "o.zip", "in.pkl:deeper"},
 		{noFiles, "C:/m/x.zip:in.pkl", "C:/m/x.zip", "in.pkl"},
 		{noFiles, "plain.pkl", "plain.pkl", ""},
+		{noFiles, ":\xd9.pkl", ":\xd9.pkl", ""},
+		{noFiles, "::in.pkl", ":", "in.pkl"},
+		{noFiles, ":", ":", ""},
 	} {
 		outer, member := tc.sp.split(tc.src)
 		if outer != tc.outer || member != tc.member {
@@ -556,5 +565,19 @@ func TestSchemaFileIntact(t *testing.T) {
 	inst, _ = jsonschema.UnmarshalJSON(strings.NewReader(`{"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "x"}}, "results": [{"message": {"text": "m"}, "level": "fatal"}]}]}`))
 	if compiledSchema(t).Validate(inst) == nil {
 		t.Error("schema accepts an unknown level")
+	}
+}
+
+// TestSARIFEmptySource: a finding without a source renders without a
+// location instead of an empty artifact URI, and the log stays valid.
+func TestSARIFEmptySource(t *testing.T) {
+	res := &scan.Result{Findings: []scan.Finding{{Rule: "r", Severity: scan.Critical, Offset: -1}}}
+	var buf bytes.Buffer
+	if err := SARIF(&buf, res, Meta{Version: "1.0.0"}); err != nil {
+		t.Fatal(err)
+	}
+	validateSARIF(t, buf.Bytes())
+	if bytes.Contains(buf.Bytes(), []byte(`"uri":""`)) {
+		t.Errorf("empty uri in %s", buf.Bytes())
 	}
 }

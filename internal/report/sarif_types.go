@@ -69,7 +69,7 @@ type sarifResult struct {
 	RuleIndex           int               `json:"ruleIndex"`
 	Level               string            `json:"level"`
 	Message             sarifMessage      `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
+	Locations           []sarifLocation   `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Properties          resultProps       `json:"properties"`
 }
@@ -79,7 +79,7 @@ type sarifResult struct {
 // byteOffset (an offset inside an archive member or nested stream).
 type resultProps struct {
 	Severity string `json:"severity"`
-	Source   string `json:"source"`
+	Source   string `json:"source,omitempty"`
 	Member   string `json:"member,omitempty"`
 	Module   string `json:"module,omitempty"`
 	Operator string `json:"operator,omitempty"`

@@ -44,7 +44,8 @@ func newSplitter(res *scan.Result, files []string) splitter {
 // at a ':' wins; a source no listed file explains is a file of its own.
 // Without a file list (library callers), the shortest ':'-prefix that the
 // result names as a source of its own is the file, else the text before
-// the first ':' that does not follow a Windows drive letter.
+// the first ':' that does not follow a Windows drive letter. The outer file
+// is never empty unless src is.
 func (sp splitter) split(src string) (outer, member string) {
 	for i := len(src); i > 0; i-- {
 		if (i == len(src) || src[i] == ':') && sp.files[src[:i]] {
@@ -56,9 +57,14 @@ func (sp splitter) split(src string) (outer, member string) {
 		// (interrupted, unreadable), named by itself
 		return src, ""
 	}
-	start := 0
+	// a file name is never empty: a ':' in the first byte (or in a
+	// Windows drive) belongs to the name, not to a member separator
+	start := 1
 	if hasDrive(src) && isAbs(src) {
 		start = 2
+	}
+	if start >= len(src) {
+		return src, ""
 	}
 	for i := start; i < len(src); i++ {
 		if src[i] == ':' && sp.known[src[:i]] {
