@@ -35,33 +35,46 @@ func (p *parser) parseCondExpr() Expr {
 	return x
 }
 
-func (p *parser) parseOr() Expr {
+// binaryChain parses operand (op operand)* into left-associative Binary
+// nodes. opAt names the operator at the current token ("" when there is
+// none). Each operator nests the tree one level deeper; the levels count
+// against the depth limit until the chain is done.
+func (p *parser) binaryChain(operand func() Expr, opAt func() string) Expr {
 	start := p.cur.pos
-	x := p.parseAnd()
+	x := operand()
 	n := 0
 	defer func() { p.depth -= n }()
-	for p.skipName("or") {
+	for op := opAt(); op != ""; op = opAt() {
 		p.enter()
 		n++
-		y := p.parseAnd()
-		x = &Binary{Sp: p.sp(start), Op: "or", L: x, R: y}
+		p.next()
+		y := operand()
+		x = &Binary{Sp: p.sp(start), Op: op, L: x, R: y}
 	}
 	return x
 }
 
-func (p *parser) parseAnd() Expr {
-	start := p.cur.pos
-	x := p.parseNot()
-	n := 0
-	defer func() { p.depth -= n }()
-	for p.skipName("and") {
-		p.enter()
-		n++
-		y := p.parseNot()
-		x = &Binary{Sp: p.sp(start), Op: "and", L: x, R: y}
+// nameOp and symOp are opAt functions for binaryChain.
+func (p *parser) nameOp(name string) func() string {
+	return func() string {
+		if p.isName(name) {
+			return name
+		}
+		return ""
 	}
-	return x
 }
+
+func (p *parser) symOp(ops ...string) func() string {
+	return func() string {
+		if p.cur.kind == tOp && slices.Contains(ops, p.cur.val) {
+			return p.cur.val
+		}
+		return ""
+	}
+}
+
+func (p *parser) parseOr() Expr  { return p.binaryChain(p.parseAnd, p.nameOp("or")) }
+func (p *parser) parseAnd() Expr { return p.binaryChain(p.parseNot, p.nameOp("and")) }
 
 func (p *parser) parseNot() Expr {
 	if p.isName("not") {
@@ -98,20 +111,7 @@ func (p *parser) parseCompare() Expr {
 	}
 }
 
-func (p *parser) parseMath1() Expr {
-	start := p.cur.pos
-	x := p.parseConcat()
-	n := 0
-	defer func() { p.depth -= n }()
-	for p.isOp("+") || p.isOp("-") {
-		p.enter()
-		n++
-		op := p.next().val
-		y := p.parseConcat()
-		x = &Binary{Sp: p.sp(start), Op: op, L: x, R: y}
-	}
-	return x
-}
+func (p *parser) parseMath1() Expr { return p.binaryChain(p.parseConcat, p.symOp("+", "-")) }
 
 func (p *parser) parseConcat() Expr {
 	start := p.cur.pos
@@ -126,32 +126,11 @@ func (p *parser) parseConcat() Expr {
 }
 
 func (p *parser) parseMath2() Expr {
-	start := p.cur.pos
-	x := p.parsePow()
-	n := 0
-	defer func() { p.depth -= n }()
-	for p.isOp("*") || p.isOp("/") || p.isOp("//") || p.isOp("%") {
-		p.enter()
-		n++
-		op := p.next().val
-		y := p.parsePow()
-		x = &Binary{Sp: p.sp(start), Op: op, L: x, R: y}
-	}
-	return x
+	return p.binaryChain(p.parsePow, p.symOp("*", "/", "//", "%"))
 }
 
 func (p *parser) parsePow() Expr {
-	start := p.cur.pos
-	x := p.parseUnary(true)
-	n := 0
-	defer func() { p.depth -= n }()
-	for p.skipOp("**") {
-		p.enter()
-		n++
-		y := p.parseUnary(true)
-		x = &Binary{Sp: p.sp(start), Op: "**", L: x, R: y}
-	}
-	return x
+	return p.binaryChain(func() Expr { return p.parseUnary(true) }, p.symOp("**"))
 }
 
 func (p *parser) parseUnary(withFilter bool) Expr {
