@@ -50,6 +50,21 @@ func (b *Blob) Child(name string, r io.ReaderAt, size int64) *Blob {
 	return &Blob{Source: b.Source + ":" + name, Name: name, R: r, Size: size, Depth: b.Depth + 1, Dormant: b.Dormant}
 }
 
+// Bytes reads the whole blob; the caller bounds Size first. A short read
+// returns what was read and an error (io.ErrUnexpectedEOF when the reader
+// ended early).
+func (b *Blob) Bytes() ([]byte, error) {
+	data := make([]byte, b.Size)
+	n, err := b.R.ReadAt(data, 0)
+	if int64(n) < b.Size {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return data[:n], err
+	}
+	return data, nil
+}
+
 // Base returns the last path element of the blob name.
 func (b *Blob) Base() string { return path.Base(strings.ReplaceAll(b.Name, "\\", "/")) }
 

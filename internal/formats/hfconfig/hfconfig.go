@@ -18,8 +18,6 @@ package hfconfig
 
 import (
 	"bytes"
-	"fmt"
-	"io"
 	"strings"
 	"sync"
 
@@ -110,17 +108,4 @@ func (h *Handler) policy() *policy.Policy {
 	}
 	defaultPolOnce.Do(func() { defaultPol = policy.Default() })
 	return defaultPol
-}
-
-// readAll reads a blob of at most limit bytes (checked by the caller).
-func readAll(b *core.Blob) ([]byte, error) {
-	data := make([]byte, b.Size)
-	n, err := b.R.ReadAt(data, 0)
-	if int64(n) < b.Size {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return data[:n], fmt.Errorf("read %s: %w", b.Base(), err)
-	}
-	return data, nil
 }

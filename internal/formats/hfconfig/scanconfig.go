@@ -21,9 +21,9 @@ func (h *Handler) scanConfig(s *core.Session, b *core.Blob) error {
 		s.Budget(b, "max_hf_config_bytes", fmt.Errorf("%s is %d bytes, more than the limit of %d", b.Base(), b.Size, MaxJSONBytes))
 		return nil
 	}
-	data, err := readAll(b)
+	data, err := b.Bytes()
 	if err != nil {
-		s.Fail(b, core.CatPath, err)
+		s.Fail(b, core.CatPath, fmt.Errorf("read %s: %w", b.Base(), err))
 		return nil
 	}
 	s.MarkScanned(b)

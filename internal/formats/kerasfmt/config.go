@@ -1,6 +1,7 @@
 package kerasfmt
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -44,13 +45,12 @@ func (h *ConfigHandler) Scan(s *core.Session, b *core.Blob) error {
 		s.Budget(b, "keras_config_size", fmt.Errorf("Keras config of %d bytes is over the %d-byte limit", b.Size, keras.DefaultMaxBytes))
 		return nil
 	}
-	doc := make([]byte, b.Size)
-	n, rerr := b.R.ReadAt(doc, 0)
-	if rerr != nil && rerr != io.EOF {
+	// a blob that ends early is analysed as far as it goes
+	doc, rerr := b.Bytes()
+	if rerr != nil && !errors.Is(rerr, io.ErrUnexpectedEOF) {
 		s.Fail(b, core.CatPath, fmt.Errorf("read: %w", rerr))
 		return nil
 	}
-	doc = doc[:n]
 	if b.Role != core.RoleKerasConfig && !keras.Sniff(doc) && keras.SniffMetadata(doc) {
 		return nil // metadata.json: keras_version and date_saved, nothing Keras deserializes
 	}

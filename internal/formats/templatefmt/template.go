@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -110,9 +109,9 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 			s.Budget(b, "max_template_bytes", fmt.Errorf("chat template is %d bytes, more than the limit of %d", b.Size, lim.MaxBytes))
 			return nil
 		}
-		data, err := readAll(b)
+		data, err := b.Bytes()
 		if err != nil {
-			s.Fail(b, core.CatPath, err)
+			s.Fail(b, core.CatPath, fmt.Errorf("read %s: %w", b.Source, err))
 			return nil
 		}
 		if b.Role != core.RoleChatTemplate {
@@ -127,9 +126,9 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 		s.Budget(b, "max_template_json_bytes", fmt.Errorf("%s is %d bytes, more than the limit of %d", b.Base(), b.Size, MaxJSONBytes))
 		return nil
 	}
-	data, err := readAll(b)
+	data, err := b.Bytes()
 	if err != nil {
-		s.Fail(b, core.CatPath, err)
+		s.Fail(b, core.CatPath, fmt.Errorf("read %s: %w", b.Source, err))
 		return nil
 	}
 	s.MarkScanned(b)
@@ -162,18 +161,6 @@ func (h *Handler) limits() jinja.Limits {
 		lim.MaxBytes = d.MaxBytes
 	}
 	return lim
-}
-
-func readAll(b *core.Blob) ([]byte, error) {
-	data := make([]byte, b.Size)
-	n, err := b.R.ReadAt(data, 0)
-	if int64(n) < b.Size {
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, fmt.Errorf("read %s: %w", b.Source, err)
-	}
-	return data, nil
 }
 
 // analyse reports the issues of one template; offsets are kept when the
