@@ -19,6 +19,7 @@ import (
 	"github.com/modelscan-go/modelscan/internal/core"
 	"github.com/modelscan-go/modelscan/internal/pklasm"
 	"github.com/modelscan-go/modelscan/internal/rules"
+	"github.com/modelscan-go/modelscan/internal/scantest"
 )
 
 // Every benign fixture written by the real tools scans clean, without
@@ -552,4 +553,24 @@ func TestEncodersRoundTrip(t *testing.T) {
 		t.Fatal("zstd round trip", err)
 	}
 	_ = pklasm.Hex
+}
+
+// The compressed joblib fixtures (1.6 kB files whose streams ask for a
+// 4 MiB dictionary) are scanned without allocating that dictionary.
+func TestSmallStreamSmallWindow(t *testing.T) {
+	for _, name := range []string{"lzma_3.joblib", "xz_3.joblib"} {
+		data := scantest.ReadFile(t, "../../../testdata/real/joblib/compressed", name)
+		scan(name, data, core.DefaultLimits()) // warm up
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		s := scan(name, data, core.DefaultLimits())
+		runtime.ReadMemStats(&m1)
+		if got := m1.TotalAlloc - m0.TotalAlloc; got > 1<<20 {
+			t.Errorf("%s (%d bytes): %d bytes allocated while scanning it, want < 1 MiB", name, len(data), got)
+		}
+		if len(s.Problems) > 0 || len(s.Findings) > 0 {
+			t.Errorf("%s: %v %v", name, s.Problems, s.Findings)
+		}
+	}
 }

@@ -36,22 +36,19 @@ func sniffLZMA(h []byte) bool {
 
 // openLZMA decodes an lzma-alone stream with a dictionary of at most
 // window bytes (the header's size is only a wish: a window larger than
-// what the stream can decode to is never used, but the decoder allocates
-// it up front). The data decoded before an error is salvaged.
+// what the stream can decode to is never used) and no larger than the
+// data needs (lzmaStream). The data decoded before an error is salvaged.
 func openLZMA(c *streams.Counter, window int) (io.Reader, error) {
 	var hdr [lzmaHeaderLen]byte
 	if _, err := io.ReadFull(c, hdr[:]); err != nil {
 		return nil, err
 	}
-	if dict := binary.LittleEndian.Uint32(hdr[1:5]); int64(dict) > int64(window) {
-		binary.LittleEndian.PutUint32(hdr[1:5], uint32(window))
-	}
-	in := newCutter(c)
-	r, err := lzma.ReaderConfig{DictCap: maxWindow}.NewReader(&prefixed{hdr: hdr[:], r: in})
-	if err != nil {
-		return nil, err
-	}
-	return &salvage{r: r, in: in}, nil
+	want := int(min(int64(binary.LittleEndian.Uint32(hdr[1:5])), int64(window)))
+	return lzmaStream(c, want, func(in *cutter, w int) (io.Reader, error) {
+		h := hdr
+		binary.LittleEndian.PutUint32(h[1:5], uint32(w))
+		return lzma.ReaderConfig{DictCap: maxWindow}.NewReader(&prefixed{hdr: h[:], r: in})
+	})
 }
 
 // prefixed reads hdr, then r (byte by byte when asked: no read-ahead).

@@ -34,7 +34,6 @@ type xzReader struct {
 	check   int // size of each block's check field
 	newHash func() hash.Hash
 	block   io.Reader // the current block's LZMA2 data, nil between blocks
-	in      *cutter
 	b       blockState
 	// running totals, compared with the index
 	blocks             uint64
@@ -193,12 +192,13 @@ func (x *xzReader) nextBlock() error {
 	if x.newHash != nil {
 		b.h = x.newHash()
 	}
-	x.in = newCutter(x.c)
-	lr, err := lzma.Reader2Config{DictCap: int(window)}.NewReader2(x.in)
+	dec, err := lzmaStream(x.c, int(window), func(in *cutter, w int) (io.Reader, error) {
+		return lzma.Reader2Config{DictCap: w}.NewReader2(in)
+	})
 	if err != nil {
 		return err
 	}
-	x.b, x.block = b, &salvage{r: lr, in: x.in}
+	x.b, x.block = b, dec
 	return nil
 }
 
