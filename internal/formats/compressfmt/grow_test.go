@@ -74,7 +74,7 @@ func TestGrowingWindowRoundTrip(t *testing.T) {
 		"exactly":         bytes.Repeat([]byte("0123456789abcdef"), firstWindow/16),
 		"one more":        append(bytes.Repeat([]byte("x"), firstWindow), 'y'),
 		"reaches 100 KiB": repeated(100 << 10),
-		"reaches 1 MiB":   repeated(1 << 20),
+		"reaches 200 KiB": repeated(200 << 10),
 	}
 	for name, p := range inputs {
 		for codec, enc := range map[string]func(testing.TB, []byte, int) []byte{"lzma": lzmaDict, "xz": xzDict} {
@@ -105,7 +105,7 @@ func TestGrowingWindowRoundTrip(t *testing.T) {
 // A truncated stream gives the same bytes (all that could be decoded) and
 // an error whether or not it needed the second decoding.
 func TestGrowingWindowTruncated(t *testing.T) {
-	p := repeated(300 << 10)
+	p := repeated(150 << 10)
 	for codec, enc := range map[string]func(testing.TB, []byte, int) []byte{"lzma": lzmaDict, "xz": xzDict} {
 		full := enc(t, p, 8<<20)
 		for _, cut := range []int{len(full) / 8, len(full) / 2, len(full) - 40} {
