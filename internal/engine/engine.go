@@ -48,7 +48,7 @@ func (e *Engine) ScanFile(ctx context.Context, path, source string, sizeHint int
 	}
 	name := filepath.Base(path)
 	if sizeHint >= 0 && sizeHint <= smallFile {
-		data, whole, err := readSmall(path, smallFile)
+		data, whole, err := readSmall(path, smallFile, sizeHint)
 		if err != nil {
 			return fail(err)
 		}
