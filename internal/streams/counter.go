@@ -16,7 +16,15 @@ type Counter struct {
 }
 
 // NewCounter counts what is read from r.
-func NewCounter(r io.Reader) *Counter { return &Counter{br: bufio.NewReaderSize(r, 32<<10)} }
+func NewCounter(r io.Reader) *Counter { return &Counter{br: bufio.NewReaderSize(r, maxBuffer)} }
+
+// NewCounterSize counts what is read from r, which holds size bytes: its
+// buffer is no larger than needed (at least 4 KiB, the most Peek is asked).
+func NewCounterSize(r io.Reader, size int64) *Counter {
+	return &Counter{br: bufio.NewReaderSize(r, int(min(max(size, 4<<10), maxBuffer)))}
+}
+
+const maxBuffer = 32 << 10
 
 // Read implements io.Reader.
 func (c *Counter) Read(p []byte) (int, error) {

@@ -56,7 +56,7 @@ func (h *Handler) Scan(s *core.Session, b *core.Blob) error {
 	}
 	window := windowFor(streams.MaxDecoded(s, b.Size))
 	open := func() (io.Reader, error) {
-		return newMulti(streams.NewCounter(io.NewSectionReader(b.R, 0, b.Size)), c, window)
+		return newMulti(streams.NewCounterSize(io.NewSectionReader(b.R, 0, b.Size), b.Size), c, window)
 	}
 	// the layer is transparent in reports: same source, inner name as hint
 	child := b.Child(innerName(b.Name, c.exts), nil, 0)
@@ -220,7 +220,7 @@ func skipFrames(b *core.Blob) ([]byte, bool) {
 
 // trialDecode decodes the first bytes of b with a minimal window.
 func trialDecode(c *codec, b *core.Blob) bool {
-	m, err := newMulti(streams.NewCounter(io.NewSectionReader(b.R, 0, b.Size)), c, minWindow)
+	m, err := newMulti(streams.NewCounterSize(io.NewSectionReader(b.R, 0, b.Size), b.Size), c, minWindow)
 	if err != nil {
 		return false
 	}
