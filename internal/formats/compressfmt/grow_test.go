@@ -2,7 +2,6 @@ package compressfmt
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
 	"math/rand"
 	"testing"
@@ -38,28 +37,23 @@ func repeated(n int) []byte {
 }
 
 // lzmaDict and xzDict encode p asking for a dictionary of dict bytes.
-func lzmaDict(t testing.TB, p []byte, dict int) []byte {
-	var b bytes.Buffer
-	w, err := lzma.WriterConfig{DictCap: dict}.NewWriter(&b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.Write(p)
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+func lzmaDict(tb testing.TB, p []byte, dict int) []byte {
+	return encodeDict(tb, p, lzma.WriterConfig{DictCap: dict}.NewWriter)
 }
 
-func xzDict(t testing.TB, p []byte, dict int) []byte {
+func xzDict(tb testing.TB, p []byte, dict int) []byte {
+	return encodeDict(tb, p, xz.WriterConfig{DictCap: dict}.NewWriter)
+}
+
+func encodeDict[W io.WriteCloser](tb testing.TB, p []byte, newW func(io.Writer) (W, error)) []byte {
 	var b bytes.Buffer
-	w, err := xz.WriterConfig{DictCap: dict}.NewWriter(&b)
+	w, err := newW(&b)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	w.Write(p)
 	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return b.Bytes()
 }
@@ -162,10 +156,9 @@ func TestGrowingWindowReplayLimit(t *testing.T) {
 	}
 	w.Write(p)
 	w.Close()
-	open2 := func(in *cutter, w int) (io.Reader, error) { return lzma.Reader2Config{DictCap: w}.NewReader2(in) }
 	for codec, start := range map[string]func(c *streams.Counter) (io.Reader, error){
 		"lzma":  func(c *streams.Counter) (io.Reader, error) { return openLZMA(c, maxWindow) },
-		"lzma2": func(c *streams.Counter) (io.Reader, error) { return lzmaStream(c, 8<<20, open2) },
+		"lzma2": func(c *streams.Counter) (io.Reader, error) { return lzmaStream(c, 8<<20, lzma2) },
 	} {
 		data := lzmaDict(t, p, 8<<20)
 		if codec == "lzma2" {
@@ -226,21 +219,14 @@ func FuzzGrowingWindow(f *testing.F) {
 }
 
 // growingAgrees is the body of FuzzGrowingWindow.
-func growingAgrees(t *testing.T, data []byte, lzma2 bool) {
-	var open openFunc
-	if lzma2 {
-		open = func(in *cutter, w int) (io.Reader, error) { return lzma.Reader2Config{DictCap: w}.NewReader2(in) }
-	} else {
+func growingAgrees(t *testing.T, data []byte, bare bool) {
+	open := lzma2
+	if !bare {
 		if len(data) < lzmaHeaderLen {
 			return
 		}
-		hdr := [lzmaHeaderLen]byte(data[:lzmaHeaderLen])
+		open = lzmaAlone([lzmaHeaderLen]byte(data[:lzmaHeaderLen]))
 		data = data[lzmaHeaderLen:]
-		open = func(in *cutter, w int) (io.Reader, error) {
-			h := hdr
-			binary.LittleEndian.PutUint32(h[1:5], uint32(w))
-			return lzma.ReaderConfig{DictCap: maxWindow}.NewReader(&prefixed{hdr: h[:], r: in})
-		}
 	}
 	const most = 4 << 20 // output compared
 	got, gerr := readLimited(func() (io.Reader, error) {

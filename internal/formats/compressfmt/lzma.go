@@ -44,11 +44,22 @@ func openLZMA(c *streams.Counter, window int) (io.Reader, error) {
 		return nil, err
 	}
 	want := int(min(int64(binary.LittleEndian.Uint32(hdr[1:5])), int64(window)))
-	return lzmaStream(c, want, func(in *cutter, w int) (io.Reader, error) {
+	return lzmaStream(c, want, lzmaAlone(hdr))
+}
+
+// lzmaAlone starts lzma-alone decoders for the stream whose header is hdr
+// (already read), with the header's dictionary size set to the window.
+func lzmaAlone(hdr [lzmaHeaderLen]byte) openFunc {
+	return func(in *cutter, w int) (io.Reader, error) {
 		h := hdr
 		binary.LittleEndian.PutUint32(h[1:5], uint32(w))
 		return lzma.ReaderConfig{DictCap: maxWindow}.NewReader(&prefixed{hdr: h[:], r: in})
-	})
+	}
+}
+
+// lzma2 starts a bare LZMA2 decoder (the data of an xz block).
+func lzma2(in *cutter, w int) (io.Reader, error) {
+	return lzma.Reader2Config{DictCap: w}.NewReader2(in)
 }
 
 // prefixed reads hdr, then r (byte by byte when asked: no read-ahead).

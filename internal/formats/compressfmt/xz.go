@@ -12,8 +12,6 @@ import (
 	"io"
 	"slices"
 
-	"github.com/ulikunitz/xz/lzma"
-
 	"github.com/modelscan-go/modelscan/internal/streams"
 )
 
@@ -192,9 +190,7 @@ func (x *xzReader) nextBlock() error {
 	if x.newHash != nil {
 		b.h = x.newHash()
 	}
-	dec, err := lzmaStream(x.c, int(window), func(in *cutter, w int) (io.Reader, error) {
-		return lzma.Reader2Config{DictCap: w}.NewReader2(in)
-	})
+	dec, err := lzmaStream(x.c, int(window), lzma2)
 	if err != nil {
 		return err
 	}
